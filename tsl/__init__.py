@@ -1,0 +1,3 @@
+"""tsl: a static linter for TorchScript readiness."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""What torch.jit.script compiles: sources, indexes, emission and reachability."""

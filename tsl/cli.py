@@ -1,0 +1,186 @@
+"""Command line: tsl check | rules | explain."""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from tsl import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class Failure(Exception):
+    """Usage or environment problem: print the message and exit 2."""
+
+
+def write_atomic(path: Path, text: str) -> None:
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise Failure(f"cannot write {path}: directory {folder} does not exist")
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(temp, path)
+    except OSError as exc:
+        try:
+            os.unlink(temp)
+        except (OSError, UnboundLocalError):
+            pass
+        raise Failure(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _codes(values: tuple[str, ...]) -> list[str]:
+    codes = []
+    for value in values:
+        codes += [c for c in value.replace(" ", ",").split(",") if c]
+    return codes
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="tsl", message="%(prog)s %(version)s")
+def cli() -> None:
+    """tsl: find what stops torch.jit.script, before anything runs."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--select", multiple=True, help="Rule codes or prefixes to enable (replaces the config's).")
+@click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
+@click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable in addition.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report to FILE.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary.")
+@click.option("--statistics", is_flag=True, help="Print counts per rule.")
+@click.option("--no-color", is_flag=True, help="Never use colour.")
+@click.option("--force-exclude", is_flag=True, help="Apply excludes to files named explicitly too.")
+def check(paths, select, ignore, extend_select, output_format, output, exit_zero, quiet, statistics, no_color,
+          force_exclude) -> None:
+    """Check PATHS (default: .) for TorchScript blockers."""
+    from tsl.config import ConfigError, load_config, validate_codes
+    from tsl.discovery import DiscoveryError, discover
+    from tsl.engine import check as run_check, inputs_for
+
+    try:
+        config = load_config(Path.cwd())
+        if select:
+            config.select = validate_codes(_codes(select), "--select")
+        if ignore:
+            config.ignore += validate_codes(_codes(ignore), "--ignore")
+        if extend_select:
+            config.extend_select += validate_codes(_codes(extend_select), "--extend-select")
+        files = discover(list(paths) or [Path(".")], config.root, config.exclude + config.extend_exclude,
+                         force_exclude)
+    except (ConfigError, DiscoveryError) as exc:
+        raise Failure(str(exc)) from None
+    if not files:
+        if not quiet and output_format == "text":
+            click.echo("No Python files found.", err=True)
+    result = run_check(inputs_for(files, config.root), config)
+    if output_format == "json":
+        from tsl.report import json as json_report
+
+        text = json_report.render(result)
+        if output:
+            write_atomic(output, text)
+        else:
+            click.echo(text, nl=False)
+    else:
+        _print_text(result, files, config.root, output, quiet, statistics, no_color)
+    if result.findings and not exit_zero:
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_CLEAN)
+
+
+def _print_text(result, files, root, output, quiet, statistics, no_color) -> None:
+    from rich.console import Console
+
+    from tsl.discovery import relative
+    from tsl.report import text as text_report
+
+    wanted = {f.path for f in result.findings}
+    sources = {}
+    for path in files:
+        rel = relative(path, root)
+        if rel in wanted:
+            try:
+                sources[rel] = path.read_bytes().decode("utf-8", errors="replace").splitlines()
+            except OSError:
+                sources[rel] = []
+    lines = text_report.render(result, sources, quiet=quiet, statistics=statistics)
+    if output:
+        console = Console(record=True, file=open(os.devnull, "w"), no_color=True, width=200)
+        for line in lines:
+            console.print(line, soft_wrap=True)
+        write_atomic(output, console.export_text())
+        return
+    console = Console(no_color=no_color or bool(os.environ.get("NO_COLOR")), highlight=False, soft_wrap=True)
+    for line in lines:
+        console.print(line)
+
+
+@cli.command()
+def rules() -> None:
+    """List every rule."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from tsl.rules import all_rules
+
+    table = Table(show_lines=False)
+    for column in ("code", "name", "severity", "fixable", "message"):
+        table.add_column(column)
+    for rule in all_rules():
+        table.add_row(rule.code, rule.name, rule.severity, "yes" if rule.fixable() else "no", rule.message)
+    Console(highlight=False, soft_wrap=True).print(table)
+
+
+@cli.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Explain rule CODE: what fails, why, the fix, and examples."""
+    from tsl.rules import rule_by_code
+
+    rule = rule_by_code(code)
+    if rule is None:
+        raise Failure(f"unknown rule code '{code}' (see `tsl rules`)")
+    click.echo(explain_text(rule))
+
+
+def explain_text(rule) -> str:
+    parts = [f"{rule.code} ({rule.name}) [{rule.severity}]", "", rule.docs()]
+    if rule.compiler_message:
+        parts += ["", f"The compiler says: {rule.compiler_message}"]
+    for title, examples in (("Invalid", rule.invalid), ("Valid", rule.valid)):
+        for example in examples:
+            parts += ["", f"{title}:", "", *("    " + line for line in example.rstrip().splitlines())]
+    return "\n".join(parts) + "\n"
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="tsl", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("tsl: aborted", err=True)
+        sys.exit(EXIT_ERROR)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_ERROR)
+    except Failure as exc:
+        click.echo(f"tsl: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        click.echo("tsl: interrupted", err=True)
+        sys.exit(EXIT_ERROR)
+    except SystemExit:
+        raise
+    except Exception as exc:  # never a traceback
+        click.echo(f"tsl: internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo("Please report this with the file that caused it.", err=True)
+        sys.exit(EXIT_ERROR)

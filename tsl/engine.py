@@ -1,0 +1,141 @@
+"""The engine: parse each file once, find what is compiled, run all rules in one walk."""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Optional
+
+import libcst as cst
+
+from tsl.analysis.index import FileIndex, build_index
+from tsl.analysis.source import ParseFailure, SourceFile, parse_source
+from tsl.analysis.targets import Compiled, EntryPoint, Program
+from tsl.config import Config
+from tsl.discovery import matches, relative
+from tsl.finding import ERROR, Finding
+from tsl.rules import all_rules, rule_by_code
+from tsl.rules.base import Rule, RuleContext
+
+NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
+FILE_NOQA = re.compile(r"^\s*#\s*tsl:\s*noqa\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass
+class Input:
+    path: Path  # where it lives (or would live, for stdin)
+    relpath: str
+    data: Optional[bytes] = None  # None: read from path
+
+
+@dataclass
+class Result:
+    findings: list[Finding] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    entry_points: list[EntryPoint] = field(default_factory=list)
+
+
+class _Dispatcher(cst.CSTVisitor):
+    """One walk over a compiled function body, calling every rule's visit_* method."""
+
+    def __init__(self, table: dict[str, list], ctx: RuleContext):
+        self.table = table
+        self.ctx = ctx
+        self.dead_depth = 0
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        dead = id(node) in self.ctx.compiled.function.dead
+        if dead:
+            self.dead_depth += 1
+        self.ctx.emitted = self.dead_depth == 0
+        for method, emitted_only in self.table.get(type(node).__name__, ()):
+            if not emitted_only or self.ctx.emitted:
+                method(node)
+        return not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        if id(original_node) in self.ctx.compiled.function.dead:
+            self.dead_depth -= 1
+
+
+def _dispatch_table(rules: list[Rule]) -> dict[str, list]:
+    table: dict[str, list] = defaultdict(list)
+    for rule in rules:
+        for attribute in dir(type(rule)):
+            if attribute.startswith("visit_"):
+                table[attribute[len("visit_"):]].append((getattr(rule, attribute), rule.emitted_only))
+    return table
+
+
+def run_rules(file: SourceFile, program: Program, compiled: list[Compiled], config: Config) -> list[Finding]:
+    ctx = RuleContext(file=file, program=program)
+    rules = [rule(ctx) for rule in all_rules() if config.enabled(rule.code) and rule.code != "TSL001"]
+    table = _dispatch_table(rules)
+    for record in sorted(compiled, key=lambda c: file.position(c.function.node).start.line):
+        ctx.compiled = record
+        ctx.emitted = True
+        for rule in rules:
+            rule.check_function(record.function.node)
+        record.function.node.body.visit(_Dispatcher(table, ctx))
+    return ctx.findings
+
+
+def parse_error_finding(relpath: str, failure: ParseFailure) -> Finding:
+    rule = rule_by_code("TSL001")
+    return Finding(path=relpath, line=failure.line, column=failure.column, end_line=failure.line,
+                   end_column=failure.column, code=rule.code, name=rule.name, severity=ERROR,
+                   message=failure.message, hint=rule.hint)
+
+
+def suppressed(finding: Finding, lines: list[str]) -> bool:
+    for number in {finding.line, finding.end_line}:
+        if 1 <= number <= len(lines):
+            match = NOQA.search(lines[number - 1])
+            if match:
+                codes = match.group("codes")
+                if not codes:
+                    return True
+                if finding.code in {c.upper() for c in re.split(r"[\s,]+", codes) if c}:
+                    return True
+    return False
+
+
+def check(inputs: Iterable[Input], config: Config) -> Result:
+    result = Result()
+    sources: list[SourceFile] = []
+    for item in inputs:
+        result.files.append(item.relpath)
+        try:
+            sources.append(parse_source(item.path, item.relpath, item.data))
+        except ParseFailure as failure:
+            if config.enabled("TSL001"):
+                result.findings.append(parse_error_finding(item.relpath, failure))
+        except OSError as exc:
+            failure = ParseFailure(f"cannot read: {exc.strerror or exc}")
+            result.findings.append(parse_error_finding(item.relpath, failure))
+    indexes = [build_index(source) for source in sources]
+    program = Program(indexes)
+    result.entry_points = program.entry_points()
+    by_file: dict[int, list[Compiled]] = defaultdict(list)
+    for record in program.compiled(result.entry_points):
+        by_file[id(record.function.file)].append(record)
+    for source in sources:
+        if FILE_NOQA.search(source.text):
+            continue
+        findings = run_rules(source, program, by_file.get(id(source), []), config)
+        extra_ignore = tuple(
+            code for glob, codes in config.per_file_ignores.items() if matches(source.relpath, [glob]) for code in codes
+        )
+        for finding in findings:
+            if extra_ignore and not config.enabled(finding.code, extra_ignore):
+                continue
+            if suppressed(finding, source.lines):
+                continue
+            result.findings.append(finding)
+    result.findings = sorted(set(result.findings), key=Finding.sort_key)
+    return result
+
+
+def inputs_for(paths: list[Path], root: Path) -> list[Input]:
+    return [Input(path=p, relpath=relative(p, root)) for p in paths]

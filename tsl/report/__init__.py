@@ -1,0 +1,1 @@
+"""Output formats. Each renders a Result to a string."""

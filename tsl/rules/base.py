@@ -1,0 +1,88 @@
+"""The Rule base class: a code, a name, a message, docs and examples."""
+from __future__ import annotations
+
+import inspect
+import textwrap
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Optional
+
+import libcst as cst
+
+from tsl.finding import ERROR, Finding, Fix
+
+if TYPE_CHECKING:
+    from tsl.analysis.index import FunctionInfo
+    from tsl.analysis.source import SourceFile
+    from tsl.analysis.targets import Compiled, Program
+
+
+@dataclass
+class RuleContext:
+    """What a rule sees while the engine walks one compiled function."""
+
+    file: "SourceFile"
+    program: "Program"
+    findings: list = field(default_factory=list)
+    compiled: Optional["Compiled"] = None
+    emitted: bool = True  # False inside code the compiler parses but never emits
+
+    @property
+    def function(self) -> "FunctionInfo":
+        return self.compiled.function
+
+
+class Rule:
+    """Subclasses set the class attributes and define visit_<Node> methods.
+
+    visit_* methods are called only for nodes inside compiled function bodies
+    (never inside nested defs or lambdas). Rules with emitted_only=True see only
+    code the compiler emits. check_function(node) runs once per compiled function.
+    """
+
+    code: str = ""
+    name: str = ""
+    message: str = ""
+    severity: str = ERROR
+    emitted_only: bool = False
+    compiler_message: str = ""  # how torch words it
+    hint: str = ""
+    valid: tuple[str, ...] = ()  # complete modules that script
+    invalid: tuple[str, ...] = ()  # complete modules that fail, one finding marked '# expect: CODE'
+
+    def __init__(self, ctx: RuleContext):
+        self.ctx = ctx
+
+    def check_function(self, node: cst.FunctionDef) -> None:
+        pass
+
+    def report(self, node: cst.CSTNode, message: Optional[str] = None, hint: Optional[str] = None,
+               fix: Optional[Fix] = None) -> None:
+        position = self.ctx.file.position(node)
+        chains = tuple(self.ctx.compiled.chains[key] for key in sorted(self.ctx.compiled.chains))
+        self.ctx.findings.append(
+            Finding(
+                path=self.ctx.file.relpath,
+                line=position.start.line,
+                column=position.start.column + 1,
+                end_line=position.end.line,
+                end_column=position.end.column + 1,
+                code=self.code,
+                name=self.name,
+                severity=self.severity,
+                message=message or self.message,
+                chains=chains,
+                hint=hint if hint is not None else (self.hint or None),
+                fix=fix,
+            )
+        )
+
+    def qualified_names(self, node: cst.CSTNode) -> set[str]:
+        return self.ctx.file.qualified_names(node)
+
+    @classmethod
+    def docs(cls) -> str:
+        return textwrap.dedent(inspect.getdoc(cls) or "").strip()
+
+    @classmethod
+    def fixable(cls) -> bool:
+        return False

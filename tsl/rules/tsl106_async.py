@@ -1,0 +1,37 @@
+import libcst as cst
+
+from tsl.rules.base import Rule
+
+
+class Async(Rule):
+    """async functions, await, async for and async with cannot be compiled.
+
+    Fix: keep asynchronous code outside the model; use torch.jit.fork/wait for parallelism.
+    """
+
+    code = "TSL106"
+    name = "async"
+    message = "async and await are not supported in TorchScript"
+    compiler_message = "Expected a single top-level function"
+    hint = "keep async code outside compiled functions; see torch.jit.fork"
+    valid = (
+        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    return x\n",
+    )
+    invalid = (
+        "import torch\n\n@torch.jit.script\nasync def f(x: torch.Tensor):  # expect: TSL106\n    return x\n",
+    )
+
+    def check_function(self, node: cst.FunctionDef) -> None:
+        if node.asynchronous is not None:
+            self.report(node, message="async functions cannot be compiled by TorchScript")
+
+    def visit_Await(self, node: cst.Await) -> None:
+        self.report(node)
+
+    def visit_For(self, node: cst.For) -> None:
+        if node.asynchronous is not None:
+            self.report(node)
+
+    def visit_With(self, node: cst.With) -> None:
+        if node.asynchronous is not None:
+            self.report(node)

@@ -1,0 +1,40 @@
+import libcst as cst
+
+from tsl.rules.base import Rule
+
+
+class VariadicParameters(Rule):
+    """Compiled functions cannot take `*args`, `**kwargs`, or keyword-only
+    arguments with defaults.
+
+    This is the most common first error in real models. Keyword-only
+    arguments without defaults are fine.
+
+    Fix: list the parameters explicitly with type annotations.
+    """
+
+    code = "TSL112"
+    name = "variadic-parameters"
+    message = "*args, **kwargs and keyword-only defaults are not supported in compiled functions"
+    compiler_message = (
+        "Compiled functions can't take variable number of arguments or use keyword-only arguments with defaults"
+    )
+    hint = "declare each parameter explicitly, with a type annotation"
+    valid = (
+        "import torch\n\n@torch.jit.script\ndef f(x: int, *, y: int):\n    return x + y\n",
+    )
+    invalid = (
+        "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x, *args):  # expect: TSL112\n        return x\n",
+        "import torch\n\n@torch.jit.script\ndef f(x: int, **kwargs):  # expect: TSL112\n    return x\n",
+        "import torch\n\n@torch.jit.script\ndef f(x: int, *, y: int = 2):  # expect: TSL112\n    return x + y\n",
+    )
+
+    def check_function(self, node: cst.FunctionDef) -> None:
+        params = node.params
+        if isinstance(params.star_arg, cst.Param):
+            self.report(params.star_arg, message=f"*{params.star_arg.name.value} is not supported in compiled functions")
+        if params.star_kwarg is not None:
+            self.report(params.star_kwarg, message=f"**{params.star_kwarg.name.value} is not supported in compiled functions")
+        for param in params.kwonly_params:
+            if param.default is not None:
+                self.report(param, message=f"keyword-only parameter '{param.name.value}' with a default is not supported")

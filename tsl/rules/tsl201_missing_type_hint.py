@@ -1,0 +1,89 @@
+import re
+
+import libcst as cst
+
+from tsl.analysis.values import global_kind, literal_kind
+from tsl.rules.base import Rule
+
+TYPE_COMMENT = re.compile(r"#\s*type:\s*\(")
+
+
+class MissingTypeHint(Rule):
+    """An unannotated parameter is assumed to be a Tensor.
+
+    TorchScript types every parameter without an annotation as Tensor. A
+    default that is not a Tensor (an int, float, bool, str, tuple or list) or a
+    use that needs another type (such as `range(n)`) then fails. A `None`
+    default is fine: it becomes Optional[Tensor].
+
+    Fix: annotate the parameter (`n: int = 3`), or use a `# type:` comment.
+    """
+
+    code = "TSL201"
+    name = "missing-type-hint"
+    message = "unannotated parameter is assumed to be a Tensor"
+    compiler_message = 'Expected a default value of type Tensor (inferred) on parameter "n"'
+    hint = "add a type annotation"
+    valid = (
+        "import torch\n\n@torch.jit.script\ndef f(x, scale: float = 2.0, mask=None):\n    return x * scale\n",
+        "import torch\n\n@torch.jit.script\ndef f(x, n):\n    # type: (Tensor, int) -> Tensor\n    for _ in range(n):\n        x = x + 1\n    return x\n",
+    )
+    invalid = (
+        "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x, scale=2.0):  # expect: TSL201\n        return x * scale\n",
+        "import torch\n\n@torch.jit.script\ndef f(x, n):  # expect: TSL201\n    for _ in range(n):\n        x = x + 1\n    return x\n",
+    )
+
+    def check_function(self, node: cst.FunctionDef) -> None:
+        self.unannotated: dict[str, cst.Param] = {}
+        self.reported: set[str] = set()
+        if self._has_type_comment(node):
+            return
+        params = list(node.params.posonly_params) + list(node.params.params) + list(node.params.kwonly_params)
+        function = self.ctx.function
+        if function.class_name is not None and "staticmethod" not in function.decorators and params:
+            params = params[1:]
+        for param in params:
+            if param.annotation is not None:
+                continue
+            self.unannotated[param.name.value] = param
+            kind = self._default_kind(param.default)
+            if kind is not None and kind not in ("None", "Tensor"):
+                self.reported.add(param.name.value)
+                self.report(
+                    param,
+                    message=f"parameter '{param.name.value}' has {_article(kind)} {kind} default but no annotation; "
+                    f"TorchScript assumes Tensor",
+                    hint=f"annotate it: {param.name.value}: {kind if kind != 'value' else 'T'}",
+                )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not isinstance(node.func, cst.Name) or node.func.value != "range":
+            return
+        if "builtins.range" not in self.qualified_names(node.func):
+            return
+        for arg in node.args:
+            value = arg.value
+            if isinstance(value, cst.Name) and value.value in self.unannotated and value.value not in self.reported:
+                self.reported.add(value.value)
+                self.report(
+                    self.unannotated[value.value],
+                    message=f"parameter '{value.value}' is used as an int in range() but has no annotation; "
+                    f"TorchScript assumes Tensor",
+                    hint=f"annotate it: {value.value}: int",
+                )
+
+    def _default_kind(self, default):
+        if default is None:
+            return None
+        if isinstance(default, cst.Name) and default.value not in ("True", "False", "None"):
+            return global_kind(self.ctx.file, default)
+        return literal_kind(default, self.ctx.file)
+
+    def _has_type_comment(self, node: cst.FunctionDef) -> bool:
+        position = self.ctx.file.position(node)
+        lines = self.ctx.file.lines[position.start.line - 1 : position.end.line]
+        return any(TYPE_COMMENT.search(line) for line in lines)
+
+
+def _article(kind: str) -> str:
+    return "an" if kind[:1] in "aeiou" else "a"
