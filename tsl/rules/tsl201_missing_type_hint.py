@@ -30,7 +30,7 @@ class MissingTypeHint(Rule):
     )
     invalid = (
         "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x, scale=2.0):  # expect: TSL201\n        return x * scale\n",
-        "import torch\n\n@torch.jit.script\ndef f(x, n):  # expect: TSL201\n    for _ in range(n):\n        x = x + 1\n    return x\n",
+        "import torch\n\n@torch.jit.script\ndef f(x, n):\n    for _ in range(n):  # expect: TSL201\n        x = x + 1\n    return x\n",
     )
 
     def check_function(self, node: cst.FunctionDef) -> None:
@@ -66,7 +66,7 @@ class MissingTypeHint(Rule):
             if isinstance(value, cst.Name) and value.value in self.unannotated and value.value not in self.reported:
                 self.reported.add(value.value)
                 self.report(
-                    self.unannotated[value.value],
+                    value,
                     message=f"parameter '{value.value}' is used as an int in range() but has no annotation; "
                     f"TorchScript assumes Tensor",
                     hint=f"annotate it: {value.value}: int",

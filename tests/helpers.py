@@ -1,0 +1,26 @@
+"""Shared test helpers: run tsl on files and read '# expect:' markers."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tsl.config import Config
+from tsl.engine import check, inputs_for
+
+EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>TSL\d+(?:\s*,\s*TSL\d+)*)")
+
+
+def expected_markers(path: Path) -> set[tuple[int, str]]:
+    found = set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        match = EXPECT.search(line)
+        if match:
+            found |= {(number, code.strip()) for code in match.group("codes").split(",")}
+    return found
+
+
+def run_tsl(paths: list[Path], root: Path, config: Config | None = None):
+    files = []
+    for path in paths:
+        files += sorted(path.glob("*.py")) if path.is_dir() else [path]
+    return check(inputs_for(files, root), config or Config(root=root))
