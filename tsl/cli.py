@@ -18,21 +18,36 @@ class Failure(Exception):
     """Usage or environment problem: print the message and exit 2."""
 
 
+def _new_file_mode(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_atomic(path: Path, text: str) -> None:
+    """Write to a temporary file beside path, then rename: readers never see half a report."""
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise Failure(f"cannot write {path}: directory {folder} does not exist")
+    temp = None
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
+        os.chmod(temp, _new_file_mode(path))  # mkstemp makes 0600; keep what a plain write would give
         os.replace(temp, path)
-    except OSError as exc:
-        try:
-            os.unlink(temp)
-        except (OSError, UnboundLocalError):
-            pass
-        raise Failure(f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException as exc:  # interrupted too: never leave the temporary file behind
+        if temp is not None:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
+        if isinstance(exc, OSError):
+            raise Failure(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise
 
 
 def _codes(values: tuple[str, ...]) -> list[str]:
@@ -53,20 +68,23 @@ def cli() -> None:
 @click.option("--select", multiple=True, help="Rule codes or prefixes to enable (replaces the config's).")
 @click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
 @click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable in addition.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
+              show_default=True, help="text, json, sarif (SARIF 2.1.0) or github (Actions annotations).")
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report to FILE.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary.")
 @click.option("--statistics", is_flag=True, help="Print counts per rule.")
 @click.option("--no-color", is_flag=True, help="Never use colour.")
 @click.option("--force-exclude", is_flag=True, help="Apply excludes to files named explicitly too.")
+@click.option("--stdin-filename", metavar="PATH", help="Read the source from stdin (path '-') and report it as PATH.")
 def check(paths, select, ignore, extend_select, output_format, output, exit_zero, quiet, statistics, no_color,
-          force_exclude) -> None:
+          force_exclude, stdin_filename) -> None:
     """Check PATHS (default: .) for TorchScript blockers."""
     from tsl.config import ConfigError, load_config, validate_codes
     from tsl.discovery import DiscoveryError, discover
     from tsl.engine import check as run_check, inputs_for
 
+    stdin = _stdin_wanted(paths, stdin_filename)
     try:
         config = load_config(Path.cwd())
         if select:
@@ -75,37 +93,98 @@ def check(paths, select, ignore, extend_select, output_format, output, exit_zero
             config.ignore += validate_codes(_codes(ignore), "--ignore")
         if extend_select:
             config.extend_select += validate_codes(_codes(extend_select), "--extend-select")
-        files = discover(list(paths) or [Path(".")], config.root, config.exclude + config.extend_exclude,
-                         force_exclude)
+        if stdin:
+            files = []
+            inputs = _stdin_inputs(stdin_filename, config, force_exclude)
+        else:
+            files = discover(list(paths) or [Path(".")], config.root, config.exclude + config.extend_exclude,
+                             force_exclude)
+            inputs = inputs_for(files, config.root)
     except (ConfigError, DiscoveryError) as exc:
         raise Failure(str(exc)) from None
-    if not files:
-        if not quiet and output_format == "text":
+    if not inputs and output_format == "text" and not output:
+        # pre-commit with --force-exclude may hand over only excluded files: say nothing then
+        if not quiet and not (force_exclude and (paths or stdin)):
             click.echo("No Python files found.", err=True)
-    result = run_check(inputs_for(files, config.root), config)
-    if output_format == "json":
-        from tsl.report import json as json_report
+        sys.exit(EXIT_CLEAN)
+    result = run_check(inputs, config)
+    if output_format in ("json", "sarif", "github"):
+        from tsl.report import github as github_report, json as json_report, sarif as sarif_report
 
-        text = json_report.render(result)
+        if output_format == "sarif":
+            text = sarif_report.render(result, sources=_sources(result, inputs), root=config.root)
+        else:
+            text = (json_report if output_format == "json" else github_report).render(result)
         if output:
             write_atomic(output, text)
         else:
             click.echo(text, nl=False)
     else:
-        _print_text(result, files, config.root, output, quiet, statistics, no_color)
+        _print_text(result, files, config.root, output, quiet, statistics, no_color,
+                    sources=_sources(result, inputs) if stdin else None)
     if result.findings and not exit_zero:
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)
 
 
-def _print_text(result, files, root, output, quiet, statistics, no_color) -> None:
+def _stdin_wanted(paths, stdin_filename) -> bool:
+    """True when the source comes from stdin: the path '-', or --stdin-filename and no paths."""
+    if "-" in [str(p) for p in paths]:
+        if len(paths) > 1:
+            raise Failure("'-' (stdin) cannot be combined with other paths")
+        return True
+    if stdin_filename is not None:
+        if paths:
+            raise Failure("--stdin-filename reads from stdin; pass '-' instead of paths")
+        return True
+    return False
+
+
+def _stdin_inputs(stdin_filename, config, force_exclude) -> list:
+    from tsl.discovery import matches, relative
+    from tsl.engine import Input
+
+    path = Path(stdin_filename) if stdin_filename else Path("-")
+    relpath = relative(path, config.root) if stdin_filename else "-"
+    if force_exclude and stdin_filename and matches(relpath, config.exclude + config.extend_exclude):
+        return []
+    try:
+        data = click.get_binary_stream("stdin").read()
+    except OSError as exc:
+        raise Failure(f"cannot read stdin: {exc.strerror or exc}") from None
+    return [Input(path=path, relpath=relpath, data=data)]
+
+
+def _sources(result, inputs) -> dict[str, list[str]]:
+    """Source lines of each file with findings, by relative path (for code frames and fingerprints)."""
+    from tsl.analysis.source import ParseFailure, decode
+
+    wanted = {f.path for f in result.findings}
+    sources: dict[str, list[str]] = {}
+    for item in inputs:
+        if item.relpath not in wanted or item.relpath in sources:
+            continue
+        try:
+            data = item.data if item.data is not None else item.path.read_bytes()
+        except OSError:
+            sources[item.relpath] = []
+            continue
+        try:
+            text = decode(data)[0]
+        except ParseFailure:
+            text = data.decode("utf-8", errors="replace")
+        sources[item.relpath] = text.splitlines()
+    return sources
+
+
+def _print_text(result, files, root, output, quiet, statistics, no_color, sources=None) -> None:
     from rich.console import Console
 
     from tsl.discovery import relative
     from tsl.report import text as text_report
 
     wanted = {f.path for f in result.findings}
-    sources = {}
+    sources = dict(sources or {})
     for path in files:
         rel = relative(path, root)
         if rel in wanted:
