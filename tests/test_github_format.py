@@ -73,3 +73,20 @@ def test_cli_github_format(tmp_path: Path):
     proc = subprocess.run([sys.executable, "-m", "tsl", "check", "--format", "github"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and proc.stdout == ""
+
+
+def _unescape(text: str) -> str:
+    for escaped, raw in (("%2C", ","), ("%3A", ":"), ("%0A", "\n"), ("%0D", "\r"), ("%25", "%")):
+        text = text.replace(escaped, raw)
+    return text
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.text())
+def test_escaping_round_trips(value):
+    data, prop = github.escape_data(value), github.escape_property(value)
+    assert "\n" not in data and "\r" not in data
+    assert not set(":,\r\n") & set(prop)
+    assert _unescape(data) == value and _unescape(prop) == value

@@ -347,3 +347,23 @@ def test_degenerate_regions_stay_valid():
     region = results(validate(sarif.document(Result(findings=[finding]), {}, Path("/"))))[0][
         "locations"][0]["physicalLocation"]["region"]
     assert region == {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 1}
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_segment = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00"), min_size=1,
+                   max_size=8).filter(lambda s: s not in (".", ".."))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(parts=st.lists(_segment, min_size=1, max_size=3), message=st.text(min_size=1),
+       line=st.integers(0, 10**6), column=st.integers(0, 500), severity=st.sampled_from([ERROR, WARNING]))
+def test_any_path_and_message_is_valid_sarif(parts, message, line, column, severity):
+    path = "/".join(parts) + ".py"
+    finding = _finding(path=path, message=message, line=line, column=column, end_line=line, end_column=column + 3,
+                       severity=severity, chains=((Step("Net.forward", path, line, column),),))
+    document = validate(sarif.document(Result(findings=[finding]), {path: ["x"] * 3}, Path("/tmp/ünï code")))
+    (result,) = results(document)
+    assert result["message"]["text"] == message
+    from urllib.parse import unquote
+    assert unquote(result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]) == path
