@@ -77,8 +77,14 @@ def cli() -> None:
 @click.option("--no-color", is_flag=True, help="Never use colour.")
 @click.option("--force-exclude", is_flag=True, help="Apply excludes to files named explicitly too.")
 @click.option("--stdin-filename", metavar="PATH", help="Read the source from stdin (path '-') and report it as PATH.")
+@click.option("--verify", is_flag=True, help="Also run the real compiler (needs torch): script, save/load, freeze, "
+              "optimize, parity, timing and torch.export for each target.")
+@click.option("--device", default="cpu", show_default=True, metavar="cpu|cuda|cuda:N", help="Device for --verify.")
+@click.option("--verify-timeout", type=float, default=None, metavar="S",
+              help="Seconds allowed for importing each file and for each target (default 120).")
+@click.option("--compile", "compile_", is_flag=True, help="With --verify: also time torch.compile(module).")
 def check(paths, select, ignore, extend_select, output_format, output, exit_zero, quiet, statistics, no_color,
-          force_exclude, stdin_filename) -> None:
+          force_exclude, stdin_filename, verify, device, verify_timeout, compile_) -> None:
     """Check PATHS (default: .) for TorchScript blockers."""
     from tsl.config import ConfigError, load_config, validate_codes
     from tsl.discovery import DiscoveryError, discover
@@ -100,6 +106,11 @@ def check(paths, select, ignore, extend_select, output_format, output, exit_zero
             files = discover(list(paths) or [Path(".")], config.root, config.exclude + config.extend_exclude,
                              force_exclude)
             inputs = inputs_for(files, config.root)
+        verifier = None
+        if verify:  # imports no torch here: tsl.verify runs it in child processes
+            from tsl.verify.command import prepare
+
+            verifier = prepare(config, device, verify_timeout, compile_, stdin)
     except (ConfigError, DiscoveryError) as exc:
         raise Failure(str(exc)) from None
     if not inputs and output_format == "text" and not output:
@@ -108,6 +119,8 @@ def check(paths, select, ignore, extend_select, output_format, output, exit_zero
             click.echo("No Python files found.", err=True)
         sys.exit(EXIT_CLEAN)
     result = run_check(inputs, config)
+    if verifier is not None:
+        verifier.run(result, quiet=quiet or output_format != "text")
     if output_format in ("json", "sarif", "github"):
         from tsl.report import github as github_report, json as json_report, sarif as sarif_report
 
@@ -122,6 +135,8 @@ def check(paths, select, ignore, extend_select, output_format, output, exit_zero
     else:
         _print_text(result, files, config.root, output, quiet, statistics, no_color,
                     sources=_sources(result, inputs) if stdin else None)
+        if verifier is not None:
+            verifier.print_table(result.verify, no_color)
     if result.findings and not exit_zero:
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)

@@ -34,6 +34,7 @@ class Result:
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     entry_points: list[EntryPoint] = field(default_factory=list)
+    verify: Optional[dict] = None  # the `--verify` report (tsl.verify.runner)
 
 
 class _Dispatcher(cst.CSTVisitor):

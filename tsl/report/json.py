@@ -58,4 +58,6 @@ def render(result, **_) -> str:
         "findings": [finding_to_json(f) for f in result.findings],
         "summary": summary(result),
     }
+    if getattr(result, "verify", None) is not None:
+        document["verify"] = result.verify
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,1 @@
+"""Bundled examples for `tsl check examples/ --verify` (see the README)."""
