@@ -1,5 +1,6 @@
 import libcst as cst
 
+from tsl.analysis import fixkit
 from tsl.rules.base import Rule
 
 
@@ -7,6 +8,13 @@ class UnsupportedAugmentedAssignment(Rule):
     """`//=` and `@=` are not supported (other augmented assignments are).
 
     Fix: write `x = x // y` or `x = x @ y`.
+
+    Autofix: `x //= y` becomes `x = x // (y)` and `x @= y` becomes `x = x @ (y)`
+    (parentheses only when y is not an atom). Safe when the target is known to
+    be an int or float (for //=) or a Tensor (for @=, which Tensor runs out of
+    place anyway); otherwise unsafe, because `t //= y` on a Tensor works in place
+    and the rewrite does not. Targets that are not plain names or attribute and
+    index chains of names get no fix (they would be evaluated twice).
     """
 
     code = "TSL116"
@@ -22,8 +30,24 @@ class UnsupportedAugmentedAssignment(Rule):
         "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    x @= x  # expect: TSL116\n    return x\n",
     )
 
+    @classmethod
+    def fixable(cls) -> bool:
+        return True
+
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         if isinstance(node.operator, cst.FloorDivideAssign):
-            self.report(node, message="//= is not supported in TorchScript; write x = x // y")
+            self.report(node, message="//= is not supported in TorchScript; write x = x // y",
+                        fix=self._fix(node, "//", ("int",), ("float",)))
         elif isinstance(node.operator, cst.MatrixMultiplyAssign):
-            self.report(node, message="@= is not supported in TorchScript; write x = x @ y")
+            self.report(node, message="@= is not supported in TorchScript; write x = x @ y",
+                        fix=self._fix(node, "@", ("Tensor",)))
+
+    @fixkit.guarded
+    def _fix(self, node: cst.AugAssign, operator: str, *safe_types):
+        if not fixkit.pure(node.target) or fixkit.contains_comment(node.target):
+            return None
+        file = self.ctx.file
+        target = fixkit.source(file, node.target)
+        text = f"{target} = {target} {operator} {fixkit.operand(file, node.value)}"
+        safe = fixkit.types_for(self.ctx).of(node.target) in safe_types
+        return fixkit.fix(f"rewrite as {target} = {target} {operator} ...", [fixkit.replace(file, node, text)], safe)

@@ -2,6 +2,7 @@ import re
 
 import libcst as cst
 
+from tsl.analysis import fixkit
 from tsl.analysis.values import global_kind, literal_kind
 from tsl.rules.base import Rule
 
@@ -17,6 +18,13 @@ class MissingTypeHint(Rule):
     default is fine: it becomes Optional[Tensor].
 
     Fix: annotate the parameter (`n: int = 3`), or use a `# type:` comment.
+
+    Autofix (safe): add the annotation the default implies (`int`, `float`,
+    `bool`, `str`, `complex`, `Tuple[int, int]`, also through a module-level
+    constant), or `int` for a parameter used in `range()`; the `typing` import is
+    added or extended when needed. A list or dict literal default becomes
+    `Optional[List[T]] = None` with `if x is None: x = [...]` at the top of the
+    body (unsafe: a fresh list each call instead of one shared default).
     """
 
     code = "TSL201"
@@ -54,6 +62,7 @@ class MissingTypeHint(Rule):
                     message=f"parameter '{param.name.value}' has {_article(kind)} {kind} default but no annotation; "
                     f"TorchScript assumes Tensor",
                     hint=f"annotate it: {param.name.value}: {kind if kind != 'value' else 'T'}",
+                    fix=self._default_fix(node, param),
                 )
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -70,7 +79,47 @@ class MissingTypeHint(Rule):
                     message=f"parameter '{value.value}' is used as an int in range() but has no annotation; "
                     f"TorchScript assumes Tensor",
                     hint=f"annotate it: {value.value}: int",
+                    fix=self._range_fix(self.unannotated[value.value]),
                 )
+
+    @classmethod
+    def fixable(cls) -> bool:
+        return True
+
+    @fixkit.guarded
+    def _default_fix(self, function: cst.FunctionDef, param: cst.Param):
+        file = self.ctx.file
+        kind = fixkit.value_type(file, param.default)
+        if kind is None:
+            return None
+        spelling = fixkit.Spelling(file)
+        name = param.name.value
+        start = fixkit.span(file, param.name)[1]
+        if kind[0] not in ("List", "Dict"):
+            annotation = fixkit.render(kind, spelling)
+            edit = fixkit.edit_between(file, start, fixkit.span(file, param.default, outer=True)[0], f": {annotation} = ")
+            return fixkit.fix(f"annotate {name}: {annotation}", [edit, *spelling.import_edits()])
+        if not isinstance(param.default, (cst.List, cst.Dict)) or param.star:
+            return None  # a global list would be read in compiled code
+        where = fixkit.body_start(file, function, after_none_checks=True)
+        if where is None:
+            return None
+        annotation = fixkit.render(("Optional", kind), spelling)
+        default = fixkit.parenthesize_if_multiline(self.ctx.file.module.code_for_node(param.default))
+        edits = [
+            fixkit.edit_between(file, start, fixkit.span(file, param.default, outer=True)[1], f": {annotation} = None"),
+            fixkit.insert_lines(file, where, [f"if {name} is None:", f"{fixkit.indent_unit(file)}{name} = {default}"]),
+            *spelling.import_edits(),
+        ]
+        return fixkit.fix(f"annotate {name}: {annotation} = None and build the default in the body", edits,
+                          safe=False)
+
+    @fixkit.guarded
+    def _range_fix(self, param: cst.Param):
+        if param.default is not None or param.star:
+            return None
+        name = param.name.value
+        return fixkit.fix(f"annotate {name}: int", [fixkit.insert_after(self.ctx.file, param.name, ": int")])
 
     def _default_kind(self, default):
         if default is None:

@@ -1,5 +1,7 @@
 import libcst as cst
 
+from tsl.analysis import fixkit
+from tsl.analysis.index import EXPORT, SCRIPT
 from tsl.analysis.values import global_kind
 from tsl.rules.base import Rule
 
@@ -15,6 +17,15 @@ class SideEffect(Rule):
 
     Fix: guard the call with `if not torch.jit.is_scripting():`, or move it
     into a helper decorated with @torch.jit.ignore.
+
+    Autofix: a statement whose value is unused (a call on its own, or an
+    assignment to a name nothing else in the function reads) is wrapped in
+    `if not torch.jit.is_scripting():`. This is safe: eager code runs exactly
+    as before, and the compiled code, which could not be compiled before,
+    skips the call. Otherwise a helper (not forward, not an entry point) whose
+    parameters are annotated and whose return value is annotated or unused gets
+    `@torch.jit.ignore`: unsafe, because an ignored function stays a Python
+    call, and a module that calls one cannot be saved with torch.jit.save.
     """
 
     code = "TSL301"
@@ -39,15 +50,97 @@ class SideEffect(Rule):
         names = self.qualified_names(node.func)
         for name in sorted(names):
             if name.startswith(IO_PREFIXES) or name == "builtins.open":
-                self.report(node, message=f"{name}() is a side effect TorchScript cannot compile")
+                self.report(node, message=f"{name}() is a side effect TorchScript cannot compile",
+                            fix=self._fix(node))
                 return
             if name == "warnings.warn" and (len(node.args) > 1 or any(
                 arg.keyword is not None and arg.keyword.value == "category" for arg in node.args
             )):
                 self.report(node, message="warnings.warn() with a category cannot be compiled by TorchScript",
-                             hint="drop the category (a plain warnings.warn(message) scripts)")
+                            hint="drop the category (a plain warnings.warn(message) scripts)", fix=self._fix(node))
                 return
         func = node.func
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             if global_kind(self.ctx.file, func.value) == "Logger":
-                self.report(node, message=f"logger call {func.value.value}.{func.attr.value}() cannot be compiled")
+                self.report(node, message=f"logger call {func.value.value}.{func.attr.value}() cannot be compiled",
+                            fix=self._fix(node))
+
+    @classmethod
+    def fixable(cls) -> bool:
+        return True
+
+    @fixkit.guarded
+    def _fix(self, call: cst.Call):
+        return self._guard_fix(call) or self._ignore_fix()
+
+    def _guard_fix(self, call: cst.Call):
+        file = self.ctx.file
+        statement = fixkit.enclosing(file, call, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
+        if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+            return None
+        small = statement.body[0]
+        if isinstance(small, cst.Assign):
+            if small.value is not call or len(small.targets) != 1 or not isinstance(small.targets[0].target, cst.Name):
+                return None
+            target = small.targets[0].target
+            uses = [n for n in fixkit.names_in(self.ctx.function.node) if n.value == target.value and n is not target]
+            if uses:
+                return None
+        elif not isinstance(small, cst.Expr):
+            return None
+        spelling = fixkit.Spelling(file)
+        edit = fixkit.wrap_statement(file, statement, f"if not {spelling.torch()}.jit.is_scripting()")
+        if edit is None:
+            return None
+        return fixkit.fix("run it only when not scripting (if not torch.jit.is_scripting():)",
+                          [edit, *spelling.import_edits()])
+
+    def _ignore_fix(self):
+        function = self.ctx.function
+        node = function.node
+        if function.name == "forward" or function.decorators & (SCRIPT | EXPORT) or function.is_property:
+            return None
+        if any(len(chain) == 1 for chain in self.ctx.compiled.chains.values()):
+            return None  # an entry point itself
+        if function.class_name is not None:
+            owner = self.ctx.compiled.owner
+            if owner is None or not self.ctx.program.is_module(owner):
+                return None
+        params = list(node.params.posonly_params) + list(node.params.params) + list(node.params.kwonly_params)
+        if function.class_name is not None and "staticmethod" not in function.decorators:
+            params = params[1:]
+        if isinstance(node.params.star_arg, cst.Param) or node.params.star_kwarg is not None or any(
+            p.annotation is None for p in params
+        ):
+            return None
+        if node.returns is None and _returns_value(node):
+            return None
+        indent = fixkit.indentation_of(self.ctx.file, node)
+        if indent is None:
+            return None
+        spelling = fixkit.Spelling(self.ctx.file)
+        decorator = f"@{spelling.torch()}.jit.ignore{fixkit.newline(self.ctx.file)}{indent}"
+        return fixkit.fix(
+            f"decorate {function.name} with @torch.jit.ignore (it stays a Python call: the compiled module "
+            f"can no longer be saved with torch.jit.save)",
+            [fixkit.insert_before(self.ctx.file, node, decorator), *spelling.import_edits()],
+            safe=False,
+        )
+
+
+def _returns_value(function: cst.FunctionDef) -> bool:
+    found = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_Return(self, node: cst.Return) -> None:
+            if node.value is not None:
+                found.append(node)
+
+        def visit_FunctionDef(self, node) -> bool:
+            return node is function
+
+        def visit_Lambda(self, node) -> bool:
+            return False
+
+    function.visit(Finder())
+    return bool(found)

@@ -1,0 +1,329 @@
+"""Applying fixes: non-overlapping exact edits per file, re-run until nothing changes.
+
+Rules attach a Fix (exact text edits) to their findings. One pass checks every
+input, applies each file's non-overlapping fixes (a fix whose edits touch an
+edit already taken waits for the next pass, when it is recomputed against the
+new text), and repeats until no file changes, at most MAX_PASSES times.
+Fixing twice therefore gives the same bytes as fixing once.
+
+A fix is rejected (never applied) when it would drop a comment, and a pass is
+undone for a file when its result does not parse. Files are written atomically
+(a temporary file beside them, then a rename) with their mode, encoding and
+line endings kept, only when their bytes change, and never when the file is
+read-only or changed on disk since it was read.
+"""
+from __future__ import annotations
+
+import difflib
+import io
+import os
+import re
+import stat
+import tempfile
+import tokenize
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Optional
+
+import libcst as cst
+
+from tsl.analysis.source import ParseFailure, decode
+from tsl.config import Config
+from tsl.engine import Input, Result, check
+from tsl.finding import Finding, Fix
+
+MAX_PASSES = 10
+LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+# -- applying edits to one text ------------------------------------------------
+
+
+class _Offsets:
+    def __init__(self, text: str):
+        self.text = text
+        self.starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
+
+    def __call__(self, line: int, column: int) -> int:
+        if not 1 <= line <= len(self.starts):
+            raise ValueError("line out of range")
+        start = self.starts[line - 1]
+        end = self.starts[line] if line < len(self.starts) else len(self.text)
+        value = start + column - 1
+        if not start <= value <= end:
+            raise ValueError("column out of range")
+        return value
+
+
+def _comment_spans(text: str) -> Optional[list[tuple[int, int, str]]]:
+    offsets = _Offsets(text)
+    spans = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text, newline="").readline):
+            if token.type == tokenize.COMMENT:
+                start = offsets(token.start[0], token.start[1] + 1)
+                spans.append((start, start + len(token.string), token.string))
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return None
+    return spans
+
+
+def _conflict(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
+    if a == b:
+        return False  # the same edit from two fixes (an import both need): apply it once
+    (s1, e1, _), (s2, e2, _) = a, b
+    if s1 < e2 and s2 < e1:
+        return True
+    if s1 == e1 and s2 <= s1 <= e2:
+        return True
+    if s2 == e2 and s1 <= s2 <= e1:
+        return True
+    return False
+
+
+def apply_fixes(text: str, fixes: Iterable[Fix]) -> tuple[str, list[Fix], list[Fix]]:
+    """Apply the fixes that do not touch each other: (new text, applied, deferred).
+
+    A fix applies whole or not at all; earlier fixes win. One whose edits touch
+    an edit already taken is deferred; one with invalid positions or that would drop a comment
+    is left out.
+    """
+    offsets = _Offsets(text)
+    comments = None
+    taken: list[tuple[int, int, str]] = []
+    applied: list[Fix] = []
+    deferred: list[Fix] = []
+    for fix in fixes:  # in the order given (findings are sorted by position)
+        if not fix.edits:
+            continue
+        try:
+            spans = sorted({(offsets(e.line, e.column), offsets(e.end_line, e.end_column), e.text) for e in fix.edits})
+        except ValueError:
+            continue
+        if any(start > end for start, end, _ in spans) or any(
+            _conflict(a, b) for i, a in enumerate(spans) for b in spans[i + 1 :]
+        ):
+            continue
+        if any(end > start for start, end, _ in spans):
+            if comments is None:
+                comments = _comment_spans(text)
+                if comments is None:
+                    comments = [(0, len(text), "\0")]  # cannot tokenize: replace nothing
+            replacement = "".join(t for _, _, t in spans)
+            if any(
+                start < c_end and c_start < end and comment not in replacement
+                for start, end, _ in spans
+                for c_start, c_end, comment in comments
+            ):
+                continue
+        if any(_conflict(a, b) for a in spans for b in taken):
+            deferred.append(fix)
+            continue
+        taken += [span for span in spans if span not in taken]
+        applied.append(fix)
+    for start, end, replacement in sorted(taken, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    return text, applied, deferred
+
+
+# -- fixing a set of files -------------------------------------------------------
+
+
+@dataclass
+class FileState:
+    input: Input
+    original: bytes  # the bytes as read
+    text: str  # decoded original
+    encoding: str
+    current: str = ""
+    fixed: int = 0  # findings fixed
+    problem: Optional[str] = None
+    frozen: bool = False  # stop fixing (a pass broke it)
+
+    @property
+    def changed(self) -> bool:
+        return self.current != self.text
+
+    def data(self) -> bytes:
+        return self.original if not self.changed else self.current.encode(self.encoding)
+
+
+@dataclass
+class FixRun:
+    result: Result  # findings in the fixed text
+    states: list[FileState] = field(default_factory=list)
+    inputs: list[Input] = field(default_factory=list)  # every input, read
+    passes: int = 0
+    converged: bool = True
+
+    @property
+    def fixed(self) -> int:
+        return sum(state.fixed for state in self.states)
+
+    @property
+    def changed(self) -> list[FileState]:
+        return [state for state in self.states if state.changed]
+
+
+def wanted(finding: Finding, unsafe: bool) -> bool:
+    return finding.fix is not None and bool(finding.fix.edits) and (finding.fix.safe or unsafe)
+
+
+def _read(item: Input) -> tuple[Input, Optional[FileState]]:
+    data = item.data
+    if data is None:
+        try:
+            data = item.path.read_bytes()
+        except OSError:
+            return item, None  # the engine reports it
+    item = Input(path=item.path, relpath=item.relpath, data=data)
+    try:
+        text, encoding = decode(data)
+    except ParseFailure:
+        return item, None
+    if data.startswith(b"\xef\xbb\xbf") and encoding == "utf-8":
+        encoding = "utf-8-sig"
+    return item, FileState(input=item, original=data, text=text, encoding=encoding, current=text)
+
+
+def fix_inputs(inputs: Iterable[Input], config: Config, unsafe: bool = False,
+               max_passes: int = MAX_PASSES) -> FixRun:
+    """Fix the inputs in memory (nothing is written); returns the final findings and the new texts."""
+    items: list[Input] = []
+    states: dict[str, FileState] = {}
+    for item in inputs:
+        item, state = _read(item)
+        items.append(item)
+        if state is not None:
+            states[item.relpath] = state
+
+    def current_inputs() -> list[Input]:
+        return [
+            Input(path=i.path, relpath=i.relpath, data=states[i.relpath].data()) if i.relpath in states else i
+            for i in items
+        ]
+
+    run = FixRun(result=Result(), states=list(states.values()), inputs=items)
+    for number in range(1, max_passes + 1):
+        result = check(current_inputs(), config)
+        run.passes = number
+        by_file: dict[str, list[Fix]] = {}
+        for finding in result.findings:
+            if wanted(finding, unsafe):
+                by_file.setdefault(finding.path, []).append(finding.fix)
+        changed = False
+        for path, fixes in by_file.items():
+            state = states.get(path)
+            if state is None or state.frozen:
+                continue
+            text, applied, _ = apply_fixes(state.current, fixes)
+            if not applied or text == state.current:
+                continue
+            problem = _validate(text, state.encoding)
+            if problem is not None:
+                state.frozen = True
+                state.problem = f"a fix produced {problem}; that pass was not applied (please report this)"
+                continue
+            state.current = text
+            state.fixed += len(applied)
+            changed = True
+        if not changed:
+            run.result = result
+            return run
+    run.converged = False
+    run.result = check(current_inputs(), config)
+    return run
+
+
+def _validate(text: str, encoding: str) -> Optional[str]:
+    try:
+        cst.parse_module(text)
+    except Exception:
+        return "code that does not parse"
+    try:
+        data = text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return f"text that cannot be encoded as {encoding}"
+    try:
+        if decode(data)[0] != text:
+            return "text that does not decode back the same"
+    except ParseFailure:
+        return "text that does not decode"
+    return None
+
+
+# -- writing ---------------------------------------------------------------------
+
+
+def write_back(state: FileState) -> Optional[str]:
+    """Write the fixed text over the file; a message instead when that is not safe."""
+    path = state.input.path
+    real = Path(os.path.realpath(path))
+    relpath = state.input.relpath
+    try:
+        info = os.stat(real)
+    except OSError as exc:
+        return f"{relpath}: not fixed: cannot read it again ({exc.strerror or exc})"
+    if not (info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)) or not os.access(real, os.W_OK):
+        return f"{relpath}: not fixed: the file is read-only"
+    try:
+        on_disk = real.read_bytes()
+    except OSError as exc:
+        return f"{relpath}: not fixed: cannot read it again ({exc.strerror or exc})"
+    if on_disk != state.original:
+        return f"{relpath}: not fixed: it changed on disk while tsl was fixing it; run tsl again"
+    data = state.current.encode(state.encoding)
+    temp = None
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tsl-fix", dir=real.parent)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, stat.S_IMODE(info.st_mode))
+        if hasattr(os, "chown"):
+            try:
+                os.chown(temp, info.st_uid, info.st_gid)
+            except OSError:
+                pass
+        os.replace(temp, real)
+        temp = None
+    except OSError as exc:
+        return f"{relpath}: not fixed: cannot write it ({exc.strerror or exc})"
+    finally:
+        if temp is not None:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
+    return None
+
+
+def _lines(text: str) -> list[str]:
+    return LINE.findall(text)
+
+
+def unified_diff(state: FileState) -> str:
+    """A unified diff (a/ and b/ prefixes) of one file's fix."""
+    before, after = _lines(state.text), _lines(state.current)
+    out = []
+    for line in difflib.unified_diff(before, after, f"a/{state.input.relpath}", f"b/{state.input.relpath}", n=3):
+        if not line.endswith(("\n", "\r")):
+            line += "\n\\ No newline at end of file\n"
+        out.append(line)
+    return "".join(out)
+
+
+def recheck(run: FixRun, unwritten: set[str], config: Config) -> Result:
+    """Findings for what is on disk: fixed text where written, the original where not."""
+    if not unwritten:
+        return run.result
+    states = {state.input.relpath: state for state in run.states}
+    inputs = []
+    for item in run.inputs:
+        state = states.get(item.relpath)
+        if state is not None:
+            item = Input(path=item.path, relpath=item.relpath,
+                         data=state.original if item.relpath in unwritten else state.data())
+        inputs.append(item)
+    return check(inputs, config)
