@@ -32,7 +32,7 @@ from tsl.config import Config
 from tsl.engine import Input, Result, check
 from tsl.finding import Finding, Fix
 
-MAX_PASSES = 10
+MAX_PASSES = 16
 LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
@@ -68,6 +68,25 @@ def _comment_spans(text: str) -> Optional[list[tuple[int, int, str]]]:
     return spans
 
 
+IMPORT_NAMES = re.compile(r"^, (\w+(?:, \w+)*)$")
+IMPORT_LINE = re.compile(r"^(\r\n|\r|\n|)from ([\w.]+) import (\w+(?:, \w+)*)(\r\n|\r|\n|)$")
+NEW_LINES = re.compile(r"^(?:(?:\r\n|\r|\n)[^\r\n]*)+$")
+
+
+def _merge(a: str, b: str) -> Optional[str]:
+    """Two insertions at one place as one: imports with each name once, or two new lines; else None."""
+    x, y = IMPORT_NAMES.match(a), IMPORT_NAMES.match(b)
+    if x and y:
+        return ", " + ", ".join(dict.fromkeys(x.group(1).split(", ") + y.group(1).split(", ")))
+    x, y = IMPORT_LINE.match(a), IMPORT_LINE.match(b)
+    if x and y and (x.group(1), x.group(2), x.group(4)) == (y.group(1), y.group(2), y.group(4)):
+        names = ", ".join(dict.fromkeys(x.group(3).split(", ") + y.group(3).split(", ")))
+        return f"{x.group(1)}from {x.group(2)} import {names}{x.group(4)}"
+    if NEW_LINES.match(a) and NEW_LINES.match(b):
+        return a + b
+    return None
+
+
 def _conflict(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
     if a == b:
         return False  # the same edit from two fixes (an import both need): apply it once
@@ -81,16 +100,48 @@ def _conflict(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
     return False
 
 
+def _comments_kept(text: str, spans, comments) -> bool:
+    replacement = "".join(t for _, _, t in spans)
+    return not any(
+        start < c_end and c_start < end and comment not in replacement
+        for start, end, _ in spans
+        for c_start, c_end, comment in comments
+    )
+
+
+def _take(taken: list, spans) -> Optional[list]:
+    """taken with spans added (insertions at one place merged); None if a span touches a taken one.
+
+    Each taken entry is (start, end, text, parts): parts are the edits merged into it.
+    """
+    result = list(taken)
+    for span in spans:
+        for index, (start, end, text, parts) in enumerate(result):
+            if span[2] in parts and span[:2] == (start, end):
+                break  # the same edit again
+            if not _conflict(span, (start, end, text)):
+                continue
+            combined = _merge(text, span[2]) if span[0] == span[1] == start == end else None
+            if combined is None:
+                return None
+            result[index] = (start, end, combined, parts + (span[2],))
+            break
+        else:
+            result.append((*span, (span[2],)))
+    return result
+
+
 def apply_fixes(text: str, fixes: Iterable[Fix]) -> tuple[str, list[Fix], list[Fix]]:
     """Apply the fixes that do not touch each other: (new text, applied, deferred).
 
     A fix applies whole or not at all; earlier fixes win. One whose edits touch
-    an edit already taken is deferred; one with invalid positions or that would drop a comment
-    is left out.
+    an edit already taken is deferred to the next pass, except that imports
+    and whole new lines inserted at one place merge. A fix with invalid positions, or that would
+    drop a comment, is left out.
     """
     offsets = _Offsets(text)
     comments = None
-    taken: list[tuple[int, int, str]] = []
+    taken: list[tuple[int, int, str, tuple[str, ...]]] = []
     applied: list[Fix] = []
     deferred: list[Fix] = []
     for fix in fixes:  # in the order given (findings are sorted by position)
@@ -109,19 +160,15 @@ def apply_fixes(text: str, fixes: Iterable[Fix]) -> tuple[str, list[Fix], list[F
                 comments = _comment_spans(text)
                 if comments is None:
                     comments = [(0, len(text), "\0")]  # cannot tokenize: replace nothing
-            replacement = "".join(t for _, _, t in spans)
-            if any(
-                start < c_end and c_start < end and comment not in replacement
-                for start, end, _ in spans
-                for c_start, c_end, comment in comments
-            ):
+            if not _comments_kept(text, spans, comments):
                 continue
-        if any(_conflict(a, b) for a in spans for b in taken):
+        combined = _take(taken, spans)
+        if combined is None:
             deferred.append(fix)
             continue
-        taken += [span for span in spans if span not in taken]
+        taken = combined
         applied.append(fix)
-    for start, end, replacement in sorted(taken, reverse=True):
+    for start, end, replacement, _ in sorted(taken, reverse=True):
         text = text[:start] + replacement + text[end:]
     return text, applied, deferred
 

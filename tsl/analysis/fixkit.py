@@ -719,26 +719,25 @@ def is_docstring(statement: cst.CSTNode) -> bool:
 
 def body_start(file: SourceFile, function: cst.FunctionDef, after_none_checks: bool = False
                ) -> Optional[tuple[int, str]]:
-    """(offset, indentation) where statements go at the top of a function body, after its docstring
-    (and after leading `if param is None:` blocks when after_none_checks)."""
+    """(offset, indentation): the end of the line after which statements go at the top of a
+    function body: the header, the docstring, or (after_none_checks) leading `if param is None:` blocks."""
     body = function.body
     if not isinstance(body, cst.IndentedBlock) or not body.body:
         return None
     statements = list(body.body)
-    if is_docstring(statements[0]):
-        if len(statements) == 1:
-            return None
-        statements = statements[1:]
-    if after_none_checks:
-        params = {p.name.value for p in (*function.params.posonly_params, *function.params.params,
-                                          *function.params.kwonly_params)}
-        while len(statements) > 1 and _is_none_check(statements[0], params):
-            statements = statements[1:]
     first = statements[0]
     indent = indentation_of(file, first)
     if indent is None:
         return None
-    return span(file, first)[0], indent
+    line = first_line(file, first) - len(first.leading_lines) - 1  # the line ending in ':'
+    if is_docstring(first):
+        line = file.position(statements.pop(0)).end.line
+    if after_none_checks:
+        params = {p.name.value for p in (*function.params.posonly_params, *function.params.params,
+                                          *function.params.kwonly_params)}
+        while statements and _is_none_check(statements[0], params) and not statements[0].leading_lines:
+            line = file.position(statements.pop(0)).end.line
+    return line_end(file, line), indent
 
 
 def _is_none_check(statement, params: set[str]) -> bool:
@@ -757,10 +756,10 @@ def _is_none_check(statement, params: set[str]) -> bool:
 
 
 def insert_lines(file: SourceFile, where: tuple[int, str], lines: Sequence[str]) -> Edit:
-    """Insert whole lines (each at the given indentation) before the statement at where."""
+    """Insert whole lines (each at the given indentation) after the line ending at where."""
     at, indent = where
     nl = newline(file)
-    return edit_between(file, at, at, "".join(line + nl + indent for line in lines))
+    return edit_between(file, at, at, "".join(nl + indent + line for line in lines))
 
 
 def multiline_string_inside(file: SourceFile, node: cst.CSTNode) -> bool:

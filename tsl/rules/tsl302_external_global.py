@@ -1,6 +1,7 @@
 import libcst as cst
 
-from tsl.analysis.values import global_kind
+from tsl.analysis import fixkit
+from tsl.analysis.values import global_kind, literal_kind
 from tsl.rules.base import Rule
 
 
@@ -14,6 +15,15 @@ class ExternalGlobal(Rule):
 
     Fix: make it a module attribute (a `Final` class attribute or an entry in
     `__constants__`), pass it as a parameter, or read it as `module.CONST`.
+
+    Autofix: in a method of an nn.Module, a global bound once, before the
+    class, to an int, float, bool, str or tuple of those becomes a class
+    attribute `NAME: Final[T] = NAME` read as `self.NAME` (safe: the same value,
+    bound when the class is created; a list becomes a tuple constant in
+    TorchScript, so a list global is unsafe). Elsewhere, a global that can be a
+    default (a scalar, tuple or Tensor) is passed as a new last parameter
+    `NAME: T = NAME` (unsafe: the signature changes). Lists and dicts outside a
+    module get no fix.
     """
 
     code = "TSL302"
@@ -42,4 +52,166 @@ class ExternalGlobal(Rule):
         self.report(
             node,
             message=f"global '{node.value}' ({kind}) cannot be used in compiled code",
+            fix=self._fix(node),
         )
+
+    @classmethod
+    def fixable(cls) -> bool:
+        return True
+
+    @fixkit.guarded
+    def _fix(self, node: cst.Name):
+        file = self.ctx.file
+        found = fixkit.single_global_assignment(file, node)
+        if found is None:
+            return None
+        value, defined = found
+        statement = fixkit.top_level_statement(file, defined)
+        if statement is None or not isinstance(statement, cst.SimpleStatementLine):
+            return None
+        kind = fixkit.value_type(file, value)
+        if kind is None and literal_kind(value, file) == "Tensor":
+            kind = ("Tensor",)
+        if kind is None:
+            return None
+        return self._final_fix(node, kind, statement) or self._parameter_fix(node, kind, statement)
+
+    def _final_fix(self, node: cst.Name, kind: tuple, assignment: cst.CSTNode):
+        file, function = self.ctx.file, self.ctx.function
+        if function.class_name is None or function.decorators & {"staticmethod", "builtins.staticmethod",
+                                                                  "classmethod", "builtins.classmethod"}:
+            return None
+        if not _constant(kind) or node.value.startswith("_") or node.value in MODULE_ATTRIBUTES:
+            return None
+        klass = file.parent(file.parent(function.node))
+        if not isinstance(klass, cst.ClassDef) or not isinstance(file.parent(klass), cst.Module):
+            return None
+        info = next((index.classes.get(klass.name.value) for index in self.ctx.program.indexes
+                     if index.file is file), None)
+        if info is None or info.node is not klass or not self.ctx.program.is_module(info):
+            return None
+        if file.position(assignment).start.line >= fixkit.first_line(file, klass):
+            return None  # the class body would run before the global exists
+        params = list(function.node.params.posonly_params) + list(function.node.params.params)
+        if not params:
+            return None
+        self_name = params[0].name.value
+        existing = _class_binding(klass, node.value)
+        if existing == "other":
+            return None
+        edits = [fixkit.replace(file, node, f"{self_name}.{node.value}")]
+        spelling = fixkit.Spelling(file)
+        if existing is None:
+            where = _class_body_start(file, klass)
+            if where is None:
+                return None
+            at, indent = where
+            annotation = f"{spelling.typing('Final')}[{fixkit.render(kind, spelling)}]"
+            text = f"{fixkit.newline(file)}{indent}{node.value}: {annotation} = {node.value}"
+            edits.append(fixkit.edit_between(file, at, at, text))
+        return fixkit.fix(
+            f"make {node.value} a Final class attribute and read it as {self_name}.{node.value}",
+            [*edits, *spelling.import_edits()],
+            safe=kind[0] != "List",
+        )
+
+    def _parameter_fix(self, node: cst.Name, kind: tuple, assignment: cst.CSTNode):
+        file, function = self.ctx.file, self.ctx.function.node
+        if kind[0] in ("List", "Dict"):
+            return None  # mutable defaults do not compile
+        params = function.params
+        if isinstance(params.star_arg, (cst.Param, cst.ParamStar)) or params.kwonly_params or params.star_kwarg:
+            return None
+        ordered = list(params.posonly_params) + list(params.params)
+        if not ordered or file.position(assignment).start.line >= fixkit.first_line(file, function):
+            return None
+        last = ordered[-1]
+        anchor = last.default or last.annotation or last.name
+        if isinstance(anchor, cst.Annotation):
+            anchor = anchor.annotation
+        end = fixkit.span(file, anchor, outer=True)[1]
+        spelling = fixkit.Spelling(file)
+        text = f", {node.value}: {fixkit.render(kind, spelling)} = {node.value}"
+        return fixkit.fix(
+            f"pass {node.value} as a parameter default (changes the signature)",
+            [fixkit.edit_between(file, end, end, text), *spelling.import_edits()],
+            safe=False,
+        )
+
+
+MODULE_ATTRIBUTES = {"training", "forward", "dump_patches", "call_super_init", "T_destination"}
+
+
+def _constant(kind: tuple) -> bool:
+    if kind[0] in ("int", "float", "bool", "str"):
+        return True
+    if kind[0] == "Tuple":
+        return all(_constant(part) for part in kind[1:])
+    if kind[0] == "List":
+        return kind[1][0] in ("int", "float", "bool", "str")
+    return False
+
+
+def _class_binding(klass: cst.ClassDef, name: str):
+    """None if the class never binds name; "ours" for `NAME: Final[...] = NAME`; else "other"."""
+    found = None
+    for statement in klass.body.body:
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and statement.name.value == name:
+            return "other"
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                targets = []
+                if isinstance(small, cst.Assign):
+                    targets = [t.target for t in small.targets]
+                elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+                    targets = [small.target]
+                if any(isinstance(t, cst.Name) and t.value == name for t in targets):
+                    ours = isinstance(small, cst.AnnAssign) and isinstance(small.value, cst.Name) and \
+                        small.value.value == name
+                    if not ours or found is not None:
+                        return "other"
+                    found = "ours"
+    attributes = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_Attribute(self, attribute: cst.Attribute) -> None:
+            if attribute.attr.value == name:
+                attributes.append(attribute)
+
+    klass.body.visit(Finder())
+    if attributes and found is None:
+        return "other"  # self.NAME exists already: do not shadow it
+    return found
+
+
+def _class_body_start(file, klass: cst.ClassDef):
+    """(offset, indentation): the end of the line after which class attributes go (the class
+    header, its docstring, or the Final attributes added before)."""
+    body = klass.body
+    if not isinstance(body, cst.IndentedBlock) or not body.body:
+        return None
+    statements = list(body.body)
+    first = statements[0]
+    indent = fixkit.indentation_of(file, first)
+    if indent is None:
+        return None
+    line = fixkit.first_line(file, first) - len(first.leading_lines) - 1  # the line ending in ':'
+    if fixkit.is_docstring(first):
+        line = file.position(statements.pop(0)).end.line
+    while statements and _is_our_attribute(statements[0]) and not statements[0].leading_lines:
+        line = file.position(statements.pop(0)).end.line
+    return fixkit.line_end(file, line), indent
+
+
+def _is_our_attribute(statement) -> bool:
+    """`NAME: Final[...] = NAME` on a line of its own."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    small = statement.body[0]
+    return (
+        isinstance(small, cst.AnnAssign)
+        and isinstance(small.target, cst.Name)
+        and isinstance(small.value, cst.Name)
+        and small.value.value == small.target.value
+        and statement.trailing_whitespace.comment is None
+    )
