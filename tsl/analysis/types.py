@@ -1,0 +1,401 @@
+"""A light, local inference of what names hold, modelled on the compiler.
+
+The compiler types an unannotated parameter as Tensor ("Tensor (inferred)"),
+takes every other parameter type from its annotation, and types a module
+attribute from the value `__init__` left there (torch/jit/_recursive.py:
+`infer_type`). This module answers the few questions the rules ask:
+
+- `param_types(function)`: the type of each parameter (kind strings such as
+  "Tensor", "int", "List", "Optional", "unsupported:Callable").
+- `attributes(program, klass)`: every value assigned to `self.NAME` in
+  `__init__` (and the `self.*` helpers it calls), classified.
+- `rebound(function_node)`: names assigned anywhere in a function body.
+
+Everything here is conservative: "unknown" whenever it is not obvious.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Optional
+
+import libcst as cst
+
+from tsl.analysis.index import is_torch_module_base
+from tsl.analysis.values import literal_kind
+
+if TYPE_CHECKING:
+    from tsl.analysis.index import ClassInfo, FunctionInfo
+    from tsl.analysis.source import SourceFile
+    from tsl.analysis.targets import Program
+
+TENSOR_NAMES = {"torch.Tensor", "torch.tensor", "Tensor"}
+SCALARS = {"int": "int", "float": "float", "bool": "bool", "str": "str", "complex": "complex",
+           "builtins.int": "int", "builtins.float": "float", "builtins.bool": "bool", "builtins.str": "str"}
+CONTAINERS = {
+    "typing.List": "List", "typing.Tuple": "Tuple", "typing.Dict": "Dict", "typing.Optional": "Optional",
+    "typing.Union": "Union", "builtins.list": "List", "builtins.tuple": "Tuple", "builtins.dict": "Dict",
+    "list": "List", "tuple": "Tuple", "dict": "Dict",
+}
+# annotations torch.jit.script cannot resolve ("Unknown type constructor X")
+UNSUPPORTED_ANNOTATIONS = {
+    "typing.Callable": "Callable", "collections.abc.Callable": "Callable", "typing.Literal": "Literal",
+    "typing_extensions.Literal": "Literal",
+}
+MODULE_CONTAINERS = {"ModuleList": "ModuleList", "Sequential": "Sequential", "ModuleDict": "ModuleDict"}
+PARTIAL = {"functools.partial"}
+
+
+def _qualnames(file: "SourceFile", node: cst.CSTNode) -> set[str]:
+    names = set(file.qualified_names(node))
+    if not names and isinstance(node, (cst.Name, cst.Attribute)):
+        full = cst.helpers.get_full_name_for_node(node)
+        if full:
+            names.add(full)
+    return names
+
+
+def annotation_kind(expr: Optional[cst.BaseExpression], file: "SourceFile") -> str:
+    """The outer kind of an annotation: Tensor, int, ..., List, Optional, unsupported:X or unknown."""
+    if expr is None:
+        return "unknown"
+    if isinstance(expr, cst.Name) and expr.value == "None":
+        return "None"
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
+        parts = {annotation_kind(expr.left, file), annotation_kind(expr.right, file)}
+        return "Optional" if "None" in parts else "Union"
+    base = expr.value if isinstance(expr, cst.Subscript) else expr
+    if not isinstance(base, (cst.Name, cst.Attribute)):
+        return "unknown"
+    names = _qualnames(file, base)
+    for name in names:
+        if name in TENSOR_NAMES or name.endswith(".Tensor"):
+            return "Tensor"
+        if name in SCALARS:
+            return SCALARS[name]
+        if name in CONTAINERS:
+            return CONTAINERS[name]
+        if name in UNSUPPORTED_ANNOTATIONS:
+            return "unsupported:" + UNSUPPORTED_ANNOTATIONS[name]
+    return "unknown"
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str  # annotation kind, or "Tensor" when unannotated
+    annotated: bool
+    node: cst.Param
+
+
+def parameters(function: "FunctionInfo") -> list[cst.Param]:
+    node = function.node
+    params = list(node.params.posonly_params) + list(node.params.params) + list(node.params.kwonly_params)
+    if function.class_name is not None and "staticmethod" not in function.decorators and params:
+        params = params[1:]
+    return params
+
+
+def has_type_comment(function: "FunctionInfo") -> bool:
+    file = function.file
+    position = file.position(function.node)
+    body = function.node.body
+    first = file.position(body).start.line if body is not None else position.end.line
+    for line in file.lines[position.start.line - 1: first + 1]:
+        if "# type:" in line.replace("#type:", "# type:"):
+            return True
+    return False
+
+
+def param_types(function: "FunctionInfo") -> dict[str, Param]:
+    """Each parameter's type as the compiler sees it ({} when a # type: comment types them)."""
+    if has_type_comment(function):
+        return {}
+    found = {}
+    for param in parameters(function):
+        if param.annotation is None:
+            found[param.name.value] = Param(param.name.value, "Tensor", False, param)
+        else:
+            kind = annotation_kind(param.annotation.annotation, function.file)
+            found[param.name.value] = Param(param.name.value, kind, True, param)
+    return found
+
+
+class _Targets(cst.CSTVisitor):
+    def __init__(self):
+        self.names: set[str] = set()
+
+    def _add(self, target) -> None:
+        if isinstance(target, cst.Name):
+            self.names.add(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._add(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self._add(target.value)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._add(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._add(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._add(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._add(node.target)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._add(node.target)
+
+    def visit_AsName(self, node: cst.AsName) -> None:
+        self._add(node.name)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._add(node.target)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+
+def rebound(node: cst.FunctionDef) -> set[str]:
+    """Names assigned anywhere in a function body (parameters that are rebound lose their type)."""
+    collector = _Targets()
+    node.body.visit(collector)
+    return collector.names
+
+
+class _IsInstance(cst.CSTVisitor):
+    def __init__(self):
+        self.names: set[str] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name) and node.func.value in ("isinstance", "type", "len", "hasattr") and node.args:
+            value = node.args[0].value
+            if isinstance(value, cst.Name):
+                self.names.add(value.value)
+
+
+def type_tested(node: cst.FunctionDef) -> set[str]:
+    """Names whose type the function tests (isinstance/type): the compiler may prune uses of them."""
+    collector = _IsInstance()
+    node.body.visit(collector)
+    return collector.names
+
+
+# -- module attributes ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AttrValue:
+    kind: str  # None, module, ModuleList, Sequential, ModuleDict, class, partial, lambda, object, mixed, literal kinds, unknown
+    node: cst.CSTNode
+    detail: str = ""
+
+
+@dataclass
+class ClassAttributes:
+    values: dict[str, list[AttrValue]] = field(default_factory=dict)
+    declared: set[str] = field(default_factory=set)  # class-level annotations/values, buffers, parameters, constants
+    complete: bool = True  # False when a base class outside the checked files may set attributes
+    elsewhere: dict[str, set[str]] = field(default_factory=dict)  # attribute -> other methods that assign it
+
+    def kinds(self, name: str) -> set[str]:
+        return {value.kind for value in self.values.get(name, ())}
+
+
+def _value_kind(value: cst.BaseExpression, file: "SourceFile", program: "Program") -> AttrValue:
+    if isinstance(value, cst.Name) and value.value == "None":
+        return AttrValue("None", value)
+    if isinstance(value, cst.Lambda):
+        return AttrValue("lambda", value)
+    if isinstance(value, cst.Call):
+        names = _qualnames(file, value.func)
+        if names & PARTIAL:
+            return AttrValue("partial", value)
+        target = program.lookup(names)
+        from tsl.analysis.index import ClassInfo
+
+        if isinstance(target, ClassInfo):
+            if program.is_module(target):
+                return AttrValue("module", value, target.name)
+            if target.is_plain or not target.bases:
+                return AttrValue("object", value, target.name)
+            return AttrValue("unknown", value)
+        for name in names:
+            if is_torch_module_base(name):
+                last = name.rsplit(".", 1)[-1]
+                return AttrValue(MODULE_CONTAINERS.get(last, "module"), value, last)
+        kind = literal_kind(value, file)
+        return AttrValue(kind or "unknown", value)
+    if isinstance(value, (cst.Name, cst.Attribute)):
+        names = _qualnames(file, value)
+        target = program.lookup(names)
+        from tsl.analysis.index import ClassInfo
+
+        if isinstance(target, ClassInfo):
+            return AttrValue("class", value, target.name)
+        if any(is_torch_module_base(name) for name in names):
+            return AttrValue("class", value, sorted(names)[0])
+        return AttrValue("unknown", value)
+    if isinstance(value, (cst.Dict, cst.List, cst.Tuple)) and value_is_mixed(value, file):
+        return AttrValue("mixed", value)
+    return AttrValue(literal_kind(value, file) or "unknown", value)
+
+
+def value_is_mixed(value, file) -> bool:
+    """A dict or list literal whose values are literals of different types (torch cannot type it)."""
+    if isinstance(value, cst.Dict):
+        items = [e.value for e in value.elements if isinstance(e, cst.DictElement)]
+        if len(items) != len(value.elements):
+            return False
+    elif isinstance(value, cst.List):
+        items = [e.value for e in value.elements if not isinstance(e, cst.StarredElement)]
+        if len(items) != len(value.elements):
+            return False
+    else:
+        return False
+    kinds = [literal_kind(item, file) for item in items]
+    if not kinds or None in kinds or "None" in kinds:
+        return False
+    kinds = {("float" if k in ("int", "float") and isinstance(value, cst.List) else k) for k in kinds}
+    # an int and a float in one list is still mixed for torch; keep the plain rule: different literal kinds
+    kinds = {literal_kind(item, file) for item in items}
+    return len(kinds) > 1 and kinds <= {"int", "float", "str", "bool"}
+
+
+class _SelfAssignments(cst.CSTVisitor):
+    def __init__(self, file, program, attrs: ClassAttributes):
+        self.file = file
+        self.program = program
+        self.attrs = attrs
+        self.helpers: list[str] = []
+
+    def _target(self, target, value) -> None:
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
+            kind = _value_kind(value, self.file, self.program) if value is not None else AttrValue("unknown", target)
+            self.attrs.values.setdefault(target.attr.value, []).append(kind)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._target(element.value, None)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._target(target.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        # an annotation on `self.x` in __init__ does not type a module attribute (a class-level one does)
+        target = node.target
+        if node.value is not None:
+            self._target(target, node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._target(node.target, None)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._target(node.target, None)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            owner = func.value
+            if isinstance(owner, cst.Name) and owner.value == "self":
+                method = func.attr.value
+                if method in ("register_buffer", "register_parameter", "add_module", "register_module"):
+                    if node.args and isinstance(node.args[0].value, cst.SimpleString):
+                        self.attrs.declared.add(node.args[0].value.evaluated_value)
+                    else:
+                        self.attrs.complete = False
+                else:
+                    self.helpers.append(method)
+        if isinstance(func, cst.Name) and func.value in ("setattr", "exec", "vars"):
+            self.attrs.complete = False
+        if isinstance(func, cst.Attribute) and func.attr.value in ("__setattr__", "update") and isinstance(
+            func.value, (cst.Name, cst.Call)
+        ):
+            if isinstance(func.value, cst.Name) and func.value.value in ("self", "super", "object"):
+                self.attrs.complete = False
+            if isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name) and func.value.func.value == "super":
+                self.attrs.complete = False
+        if isinstance(func, cst.Attribute) and func.attr.value == "__dict__":
+            self.attrs.complete = False
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if node.attr.value == "__dict__" and isinstance(node.value, cst.Name) and node.value.value == "self":
+            self.attrs.complete = False
+
+    def visit_FunctionDef(self, node) -> bool:
+        return False
+
+    def visit_ClassDef(self, node) -> bool:
+        return False
+
+
+def _class_level(klass: "ClassInfo", attrs: ClassAttributes) -> None:
+    for statement in klass.node.body.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                targets = []
+                if isinstance(small, cst.Assign):
+                    targets = [t.target for t in small.targets]
+                elif isinstance(small, cst.AnnAssign):
+                    targets = [small.target]
+                for target in targets:
+                    if isinstance(target, cst.Name):
+                        attrs.declared.add(target.value)
+                        if target.value == "__constants__" and isinstance(small.value, (cst.List, cst.Tuple, cst.Set)):
+                            for element in small.value.elements:
+                                if isinstance(element.value, cst.SimpleString):
+                                    attrs.declared.add(element.value.evaluated_value)
+        elif isinstance(statement, cst.FunctionDef):
+            attrs.declared.add(statement.name.value)
+
+
+def attributes(program: "Program", klass: "ClassInfo") -> ClassAttributes:
+    """What __init__ (and its self.* helpers) assigns to self, across the class and its checked bases."""
+    cache = program.__dict__.setdefault("_tsl_attributes", {})
+    if id(klass) in cache:
+        return cache[id(klass)]
+    attrs = ClassAttributes()
+    mro = program.mro(klass)
+    for current in mro:
+        _class_level(current, attrs)
+    # bases outside the checked files (other than nn.Module itself) may set attributes
+    for current in mro:
+        for names in current.bases:
+            resolved = program.lookup(names)
+            if resolved is None and not names & {"torch.nn.Module", "torch.nn.modules.module.Module", "object",
+                                                  "builtins.object"}:
+                attrs.complete = False
+    seen: set[int] = set()
+    queue = [m for m in (program.method(c, "__init__") for c in mro) if m is not None]
+    while queue:
+        function = queue.pop()
+        if id(function) in seen:
+            continue
+        seen.add(id(function))
+        visitor = _SelfAssignments(function.file, program, attrs)
+        function.node.body.visit(visitor)
+        for name in visitor.helpers:
+            helper = program.method(klass, name)
+            if helper is not None:
+                queue.append(helper)
+    for current in mro:
+        for method in current.methods.values():
+            if id(method) in seen or method.node is None:
+                continue
+            collector = _SelfAssignments(method.file, program, ClassAttributes())
+            method.node.body.visit(collector)
+            for name in collector.attrs.values:
+                attrs.elsewhere.setdefault(name, set()).add(method.name)
+    cache[id(klass)] = attrs
+    return attrs
+
+
+def self_attribute(node: cst.CSTNode) -> Optional[str]:
+    """NAME when node is `self.NAME`."""
+    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
+        return node.attr.value
+    return None

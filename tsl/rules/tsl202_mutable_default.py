@@ -1,0 +1,48 @@
+import libcst as cst
+
+from tsl.rules.base import Rule
+
+MUTABLE_CALLS = {"builtins.list", "builtins.dict", "list", "dict"}
+
+
+class MutableDefault(Rule):
+    """A compiled function cannot have a list or dict default.
+
+    Python binds a mutable default to the function once, and it persists
+    across calls; TorchScript refuses to model that, whatever the annotation.
+
+    Fix: default to None (`sizes: Optional[List[int]] = None`) and build the
+    list inside the function, or use a tuple (`Tuple[int, int] = (1, 2)`).
+    """
+
+    code = "TSL202"
+    name = "mutable-default"
+    message = "mutable default parameters are not supported"
+    compiler_message = ("Mutable default parameters are not supported because Python binds them to the function "
+                        "and they persist across function calls.")
+    hint = "default to None and build the list inside, or use a tuple"
+    valid = (
+        "import torch\nfrom typing import List, Optional, Tuple\n\n@torch.jit.script\n"
+        "def f(x: torch.Tensor, size: Tuple[int, int] = (1, 2), extra: Optional[List[int]] = None):\n"
+        "    return x\n",
+    )
+    invalid = (
+        "import torch\nfrom typing import List\n\nclass Net(torch.nn.Module):\n"
+        "    def forward(self, x, sizes: List[int] = [1, 2]):  # expect: TSL202\n        return x\n",
+        "import torch\nfrom typing import Dict\n\n@torch.jit.script\n"
+        "def f(x: torch.Tensor, table: Dict[str, int] = {}):  # expect: TSL202\n    return x\n",
+    )
+
+    def check_function(self, node: cst.FunctionDef) -> None:
+        params = list(node.params.posonly_params) + list(node.params.params) + list(node.params.kwonly_params)
+        for param in params:
+            default = param.default
+            if default is None:
+                continue
+            mutable = isinstance(default, (cst.List, cst.Dict, cst.ListComp, cst.DictComp, cst.Set, cst.SetComp))
+            if isinstance(default, cst.Call) and not default.args and isinstance(default.func, cst.Name):
+                mutable = default.func.value in ("list", "dict") and bool(
+                    self.qualified_names(default.func) & MUTABLE_CALLS)
+            if mutable:
+                self.report(param, message=f"parameter '{param.name.value}' has a mutable default; "
+                                           "TorchScript does not support mutable defaults")

@@ -1,0 +1,75 @@
+import libcst as cst
+
+from tsl.analysis.torch_tables import TENSOR_ATTRIBUTES, UNSUPPORTED_TENSOR_METHODS, UNSUPPORTED_TENSOR_PROPERTIES
+from tsl.analysis.types import param_types, rebound, type_tested
+from tsl.rules.base import Rule
+
+
+class TensorUsedAsValue(Rule):
+    """A parameter typed Tensor (by annotation, or because it has none) used as
+    something else: unpacked as a tuple, or asked for a method Tensor lacks
+    (`.append`, `.items`, `.keys`, ...).
+
+    TorchScript types an unannotated parameter as Tensor, so code written for a
+    tuple, list or dict argument fails to compile. A parameter that the function
+    rebinds or tests with isinstance() is not judged.
+
+    Fix: annotate the parameter with its real type, e.g. `size: Tuple[int, int]`
+    or `features: List[torch.Tensor]`.
+    """
+
+    code = "TSL204"
+    name = "tensor-used-as-value"
+    message = "a Tensor-typed parameter is used as another type"
+    emitted_only = True
+    compiler_message = "Tensor (inferred) cannot be used as a tuple"
+    hint = "annotate the parameter with its real type"
+    valid = (
+        "import torch\nfrom typing import List, Tuple\n\n@torch.jit.script\n"
+        "def f(x, size: Tuple[int, int], feats: List[torch.Tensor]):\n    h, w = size\n"
+        "    feats.append(x)\n    return x.view(h, w)\n",
+    )
+    invalid = (
+        "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x, size):\n"
+        "        h, w = size  # expect: TSL204\n        return x\n",
+        "import torch\n\n@torch.jit.script\ndef f(x, feats):\n"
+        "    feats.append(x)  # expect: TSL204\n    return x\n",
+        "import torch\n\n@torch.jit.script\ndef f(x, pairs):\n"
+        "    for a, b in pairs:  # expect: TSL204\n        x = x + a\n    return x\n",
+    )
+
+    def check_function(self, node: cst.FunctionDef) -> None:
+        params = param_types(self.ctx.function)
+        skip = rebound(node) | type_tested(node)
+        self.tensors = {
+            name: p for name, p in params.items()
+            if p.kind == "Tensor" and p.node.default is None and name not in skip
+        }
+
+    def _describe(self, name: str) -> str:
+        p = self.tensors[name]
+        return "Tensor (inferred)" if not p.annotated else "Tensor"
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if isinstance(node.value, cst.Name) and node.value.value in self.tensors:
+            if any(isinstance(t.target, (cst.Tuple, cst.List)) for t in node.targets):
+                name = node.value.value
+                self.report(node, message=f"parameter '{name}' is a {self._describe(name)} and cannot be unpacked "
+                                          "as a tuple", hint=f"annotate it, e.g. {name}: Tuple[int, int]")
+
+    def visit_For(self, node: cst.For) -> None:
+        if isinstance(node.iter, cst.Name) and node.iter.value in self.tensors and isinstance(
+                node.target, (cst.Tuple, cst.List)):
+            name = node.iter.value
+            self.report(node, message=f"parameter '{name}' is a {self._describe(name)}: its elements are Tensors "
+                                      "and cannot be unpacked", hint=f"annotate it, e.g. {name}: List[Tuple[int, int]]")
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if not isinstance(node.value, cst.Name) or node.value.value not in self.tensors:
+            return
+        attr = node.attr.value
+        if attr in TENSOR_ATTRIBUTES or attr in UNSUPPORTED_TENSOR_METHODS or attr in UNSUPPORTED_TENSOR_PROPERTIES:
+            return
+        name = node.value.value
+        self.report(node, message=f"parameter '{name}' is a {self._describe(name)}, which has no attribute or "
+                                  f"method '{attr}'")

@@ -1,0 +1,40 @@
+import libcst as cst
+
+from tsl.rules.base import Rule
+
+LIBRARIES = ("numpy", "scipy", "pandas", "cv2", "PIL", "sklearn", "skimage", "einops", "math.prod")
+
+
+class ExternalLibraryCall(Rule):
+    """A call into numpy, scipy, pandas, OpenCV, PIL, scikit-learn or einops.
+
+    TorchScript compiles torch and a few builtins; it cannot call other
+    libraries' functions (numpy ufuncs fail with "cannot create weak reference
+    to 'numpy.ufunc' object"). Constants such as `np.pi` are fine.
+
+    Fix: use the torch equivalent (`torch.sqrt`, `torch.from_numpy` outside the
+    model, ...), or move the call into a @torch.jit.ignore helper.
+    """
+
+    code = "TSL303"
+    name = "external-library-call"
+    message = "calls into non-torch libraries cannot be compiled"
+    emitted_only = True
+    compiler_message = "cannot create weak reference to 'numpy.ufunc' object"
+    hint = "use the torch equivalent, or call it from a @torch.jit.ignore helper"
+    valid = (
+        "import numpy as np\nimport torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n"
+        "    return x * np.pi + torch.sqrt(x)\n",
+    )
+    invalid = (
+        "import numpy as np\nimport torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
+        "        return x * np.sqrt(2.0)  # expect: TSL303\n",
+        "import math\nimport torch\nfrom typing import List\n\n@torch.jit.script\ndef f(x: torch.Tensor, s: List[int]):\n"
+        "    return x * math.prod(s)  # expect: TSL303\n",
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        for name in sorted(self.qualified_names(node.func)):
+            if name.startswith(LIBRARIES) and (name.split(".")[0] in LIBRARIES or name == "math.prod"):
+                self.report(node, message=f"{name}() cannot be called from TorchScript")
+                return

@@ -1,0 +1,74 @@
+import libcst as cst
+
+from tsl.analysis.types import attributes, self_attribute
+from tsl.rules.base import Rule
+
+NOT_BOOL = {"None": "None", "module": "a submodule"}
+
+
+class AttributeTruth(Rule):
+    """`if self.x:` where the attribute is None or a submodule.
+
+    TorchScript has no truth value for None or for a module: the condition
+    must be a bool. The common pattern `self.norm = norm_layer(d) if norm else
+    None` followed by `if self.norm:` fails either way.
+
+    Fix: test `if self.x is not None:`.
+    """
+
+    code = "TSL407"
+    name = "attribute-truth-value"
+    message = "None or a submodule used as a condition"
+    emitted_only = True
+    compiler_message = "Could not cast value of type NoneType to bool"
+    hint = "write `if self.x is not None:`"
+    valid = (
+        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.norm = None\n\n    def forward(self, x):\n"
+        "        if self.norm is not None:\n            x = self.norm(x)\n        return x\n",
+    )
+    invalid = (
+        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.norm = None\n\n    def forward(self, x):\n"
+        "        if self.norm:  # expect: TSL407\n            x = self.norm(x)\n        return x\n",
+        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    def __init__(self, act: bool = True):\n"
+        "        super().__init__()\n        if act:\n            self.act = nn.ReLU()\n        else:\n"
+        "            self.act = None\n\n    def forward(self, x):\n"
+        "        return self.act(x) if self.act else x  # expect: TSL407\n",
+    )
+
+    def _check(self, expr) -> None:
+        name = self_attribute(expr)
+        owner = self.ctx.compiled.owner
+        if name is None or owner is None:
+            return
+        attrs = attributes(self.ctx.program, owner)
+        values = attrs.values.get(name)
+        if not values or not attrs.complete or name in attrs.declared or name in attrs.elsewhere:
+            return
+        kinds = {v.kind for v in values}
+        if not kinds <= set(NOT_BOOL):
+            return
+        what = " or ".join(NOT_BOOL[k] for k in sorted(kinds))
+        self.report(expr, message=f"attribute '{name}' is {what} and has no truth value in TorchScript",
+                    hint=f"write `self.{name} is not None`")
+
+    def visit_If(self, node: cst.If) -> None:
+        self._check(node.test)
+
+    def visit_While(self, node: cst.While) -> None:
+        self._check(node.test)
+
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        self._check(node.test)
+
+    def visit_UnaryOperation(self, node: cst.UnaryOperation) -> None:
+        if isinstance(node.operator, cst.Not):
+            self._check(node.expression)
+
+    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
+        self._check(node.left)
+        self._check(node.right)
+
+    def visit_Assert(self, node: cst.Assert) -> None:
+        self._check(node.test)

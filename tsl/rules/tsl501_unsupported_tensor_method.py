@@ -1,0 +1,67 @@
+import libcst as cst
+
+from tsl.analysis.torch_tables import TORCH_VERSION, UNSUPPORTED_TENSOR_METHODS, UNSUPPORTED_TENSOR_PROPERTIES
+from tsl.analysis.types import attributes, self_attribute
+from tsl.rules.base import Rule
+
+OTHER_KINDS = {"module", "ModuleList", "Sequential", "ModuleDict", "object", "class", "unknown"}
+
+
+class UnsupportedTensorMethod(Rule):
+    """A Tensor method or property that TorchScript does not have.
+
+    Among them: `.numpy()`, `.data_ptr()`, `.new_tensor()`, `.storage()`,
+    `.register_hook()`, `.nelement()`, `.ndimension()`, `.bool()`,
+    `.bfloat16()`, `.unique()`. The list is generated from the installed torch
+    at development time, the way torch/jit/unsupported_tensor_ops.py does it
+    (tools/gen_torch_tables.py).
+
+    Fix: `.numel()` for `.nelement()`, `.dim()` for `.ndimension()`,
+    `.to(torch.bool)` for `.bool()`, `torch.unique(x)` for `x.unique()`,
+    `torch.tensor(...)` for `new_tensor`; keep numpy conversion outside the model.
+    """
+
+    code = "TSL501"
+    name = "unsupported-tensor-method"
+    message = "this Tensor method is not supported by TorchScript"
+    emitted_only = True
+    compiler_message = "'Tensor' object has no attribute or method 'numpy'."
+    hint = "use the TorchScript equivalent (numel, dim, to(dtype), torch.unique, ...)"
+    valid = (
+        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n"
+        "    return x.numel() + x.dim(), x.to(torch.bool), x.item()\n",
+    )
+    invalid = (
+        "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
+        "        return x.cpu().numpy()  # expect: TSL501\n",
+        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    return x.nelement()  # expect: TSL501\n",
+    )
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        attr = node.attr.value
+        parent = self.ctx.file.parent(node)
+        called = isinstance(parent, cst.Call) and parent.func is node
+        if called and attr in UNSUPPORTED_TENSOR_METHODS or not called and attr in UNSUPPORTED_TENSOR_PROPERTIES:
+            if self._maybe_tensor(node.value):
+                what = f".{attr}()" if called else f".{attr}"
+                self.report(node, message=f"Tensor{what} is not supported by TorchScript (torch {TORCH_VERSION})")
+
+    def _maybe_tensor(self, receiver) -> bool:
+        if isinstance(receiver, cst.Name) and receiver.value == "self":
+            return False
+        name = self_attribute(receiver)
+        owner = self.ctx.compiled.owner if self.ctx.compiled else None
+        if name is not None:
+            if owner is None:
+                return False
+            attrs = attributes(self.ctx.program, owner)
+            if not attrs.values.get(name) and name not in attrs.declared:
+                return False
+            if attrs.kinds(name) & OTHER_KINDS:
+                return False
+        if isinstance(receiver, cst.Name):
+            # a name bound to a class or module (e.g. `np`) is not a tensor
+            names = self.qualified_names(receiver)
+            if any("." in n and "<locals>" not in n for n in names):
+                return False
+        return True

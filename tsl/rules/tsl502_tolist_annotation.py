@@ -1,0 +1,45 @@
+import libcst as cst
+
+from tsl.rules.base import Rule
+
+
+class TolistAnnotation(Rule):
+    """`.tolist()` whose result type is not given.
+
+    TorchScript cannot know the element type and nesting of the list that
+    `Tensor.tolist()` returns, so the result must be annotated.
+
+    Fix: `torch.jit.annotate(List[float], x.tolist())`, or assign it to an
+    annotated variable: `values: List[float] = x.tolist()`.
+    """
+
+    code = "TSL502"
+    name = "tolist-annotation"
+    message = ".tolist() needs a type annotation in TorchScript"
+    emitted_only = True
+    compiler_message = "Expected type hint for result of tolist()"
+    hint = "values: List[float] = x.tolist()"
+    valid = (
+        "import torch\nfrom typing import List\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n"
+        "    a: List[float] = x.tolist()\n    b = torch.jit.annotate(List[float], x.tolist())\n    return a, b\n",
+    )
+    invalid = (
+        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    return x.tolist()  # expect: TSL502\n",
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "tolist" and not node.args):
+            return
+        if isinstance(func.value, cst.Name) and func.value.value == "self":
+            return
+        file = self.ctx.file
+        parent = file.parent(node)
+        if isinstance(parent, cst.AnnAssign) and parent.value is node:
+            return
+        if isinstance(parent, cst.Arg):
+            call = file.parent(parent)
+            if isinstance(call, cst.Call) and self.qualified_names(call.func) & {
+                    "torch.jit.annotate", "torch.jit._script.annotate", "torch._jit_internal.annotate"}:
+                return
+        self.report(node)
