@@ -115,8 +115,8 @@ def _take(taken: list, spans) -> Optional[list]:
     Each taken entry is (start, end, text, parts): parts are the edits merged into it.
     """
     result = list(taken)
-    for span in spans:
-        for index, (start, end, text, parts) in enumerate(result):
+    for span in spans:  # a fix's own edits may touch each other: compare with what was taken before
+        for index, (start, end, text, parts) in enumerate(result[: len(taken)]):
             if span[2] in parts and span[:2] == (start, end):
                 break  # the same edit again
             if not _conflict(span, (start, end, text)):
@@ -152,9 +152,10 @@ def apply_fixes(text: str, fixes: Iterable[Fix]) -> tuple[str, list[Fix], list[F
         except ValueError:
             continue
         if any(start > end for start, end, _ in spans) or any(
-            _conflict(a, b) for i, a in enumerate(spans) for b in spans[i + 1 :]
+            a[0] < b[1] and b[0] < a[1] or a[0] == a[1] == b[0] == b[1] for i, a in enumerate(spans)
+            for b in spans[i + 1 :]
         ):
-            continue
+            continue  # a fix's own edits may touch, not overlap
         if any(end > start for start, end, _ in spans):
             if comments is None:
                 comments = _comment_spans(text)

@@ -13,7 +13,7 @@ import re
 from typing import Callable, Iterable, Optional, Sequence, TypeVar
 
 import libcst as cst
-from libcst.metadata import BuiltinScope, GlobalScope
+from libcst.metadata import BuiltinScope, ComprehensionScope, GlobalScope
 
 from tsl.analysis.source import SourceFile
 from tsl.finding import Edit, Fix
@@ -176,12 +176,16 @@ def all_names(file: SourceFile) -> set[str]:
     return names
 
 
-def fresh_name(file: SourceFile, base: str) -> str:
-    taken = all_names(file) | set(dir(builtins))
+def fresh_name(file: SourceFile, base: str, reserved: Optional[set] = None) -> str:
+    """A name used nowhere in the file (nor in reserved, which it joins: fixes computed
+    from one text must not pick the same name)."""
+    taken = all_names(file) | set(dir(builtins)) | (reserved or set())
     name, index = base, 1
     while name in taken:
         name = f"{base}_{index}"
         index += 1
+    if reserved is not None:
+        reserved.add(name)
     return name
 
 
@@ -624,6 +628,8 @@ class Types:
 
     def _name(self, node: cst.Name, depth: int) -> Optional[tuple]:
         scope = self.file.scope(node)
+        while isinstance(scope, ComprehensionScope) and not scope.assignments[node.value]:
+            scope = scope.parent  # a comprehension reads its enclosing function's names
         if scope is None or isinstance(scope, (GlobalScope, BuiltinScope)):
             return None
         assignments = list(scope.assignments[node.value])
@@ -652,6 +658,8 @@ class Types:
             statement = self.file.parent(parent)
             if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
                 return self.of(statement.value, depth + 1)
+        if isinstance(parent, cst.For) and parent.target is defined:
+            return self.element(self.of(parent.iter, depth + 1))
         return None
 
     def param_type(self, param: cst.Param) -> Optional[tuple]:

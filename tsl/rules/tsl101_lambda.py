@@ -1,5 +1,9 @@
-import libcst as cst
+import builtins
 
+import libcst as cst
+from libcst.metadata import BuiltinScope, GlobalScope
+
+from tsl.analysis import fixkit
 from tsl.rules.base import Rule
 
 
@@ -10,6 +14,13 @@ class Lambda(Rule):
     that never runs, because the whole function is parsed before anything is emitted.
 
     Fix: define a module-level function (which is compiled too) and call it.
+
+    Autofix: `g = lambda a: ...` in a compiled function, where the lambda
+    captures nothing (it reads only its parameters and module-level names) and
+    g is only called, becomes a module-level `def g(a): return ...` placed
+    before the class or function that holds it (a nested def would fail too).
+    Parameters get the types the calls pass when tsl knows them. Safe when every
+    parameter type is known (or is a Tensor), unsafe otherwise.
     """
 
     code = "TSL101"
@@ -25,4 +36,119 @@ class Lambda(Rule):
     )
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
-        self.report(node)
+        self.report(node, fix=self._fix(node))
+
+    @classmethod
+    def fixable(cls) -> bool:
+        return True
+
+    @fixkit.guarded
+    def _fix(self, node: cst.Lambda):
+        file = self.ctx.file
+        assign = file.parent(node)
+        if not isinstance(assign, cst.Assign) or assign.value is not node or len(assign.targets) != 1:
+            return None
+        target = assign.targets[0].target
+        statement = file.parent(assign)
+        block = file.parent(statement)
+        if not isinstance(target, cst.Name) or not isinstance(statement, cst.SimpleStatementLine) or \
+                len(statement.body) != 1 or not isinstance(block, cst.IndentedBlock) or len(block.body) < 2:
+            return None
+        params = node.params
+        if params.posonly_params or params.kwonly_params or params.star_kwarg is not None or isinstance(
+                params.star_arg, (cst.Param, cst.ParamStar)):
+            return None
+        name = target.value
+        if name in dir(builtins) or fixkit.bound_at_module_level(file, name) or not self._captures_nothing(node):
+            return None
+        function = self.ctx.function.node
+        inside = {id(n) for n in fixkit.names_in(function)}
+        uses = [n for n in fixkit.names_in(function) if n.value == name and n is not target]
+        if any(id(n) not in inside for n in fixkit.names_in(file.module) if n.value == name and n is not target):
+            return None
+        calls = []
+        for use in uses:
+            call = file.parent(use)
+            if not isinstance(call, cst.Call) or call.func is not use:
+                return None
+            calls.append(call)
+        if fixkit.contains_comment(node) or fixkit.multiline_string_inside(file, node):
+            return None
+        top = fixkit.top_level_statement(file, statement)
+        if top is None:
+            return None
+        spelling = fixkit.Spelling(file)
+        signature, safe = self._signature(node, calls, spelling)
+        if signature is None:
+            return None
+        nl, unit = fixkit.newline(file), fixkit.indent_unit(file)
+        start, end = fixkit.span(file, node.body, outer=True)
+        body = fixkit.parenthesize_if_multiline(file.text[start:end])
+        comment = statement.trailing_whitespace.comment
+        header = f"def {name}({signature}):" + (f"  {comment.value}" if comment is not None else "")
+        definition = f"{header}{nl}{unit}return {body}{nl}{nl}{nl}"
+        leading = list(top.leading_lines)
+        first_comment = next((i for i, line in enumerate(leading) if line.comment is not None), len(leading))
+        line = fixkit.first_line(file, top) - len(leading) + first_comment
+        at = fixkit.line_starts(file.text)[line - 1]
+        position = file.position(statement)
+        starts = fixkit.line_starts(file.text)
+        remove_from = starts[position.start.line - 1]
+        remove_to = starts[position.end.line] if position.end.line < len(starts) else len(file.text)
+        return fixkit.fix(
+            f"define {name} as a module-level function",
+            [fixkit.edit_between(file, at, at, definition), fixkit.edit_between(file, remove_from, remove_to, ""),
+             *spelling.import_edits()],
+            safe=safe,
+        )
+
+    def _captures_nothing(self, node: cst.Lambda) -> bool:
+        file = self.ctx.file
+        lambda_scope = file.scope(node.body)
+        for name in fixkit.names_in(node.body):
+            found = fixkit.referents(file, name)
+            if found is None:
+                continue  # not a read (an attribute or keyword name)
+            if not found:
+                return False
+            for assignment in found:
+                if assignment.scope is not lambda_scope and not isinstance(assignment.scope,
+                                                                           (GlobalScope, BuiltinScope)):
+                    return False
+        return True
+
+    def _signature(self, node: cst.Lambda, calls, spelling):
+        """(parameter list text, whether every type is known)."""
+        types = fixkit.types_for(self.ctx)
+        params = list(node.params.params)
+        known: dict[str, set] = {p.name.value: set() for p in params}
+        for call in calls:
+            if any(arg.star for arg in call.args):
+                return None, False
+            for index, arg in enumerate(call.args):
+                if arg.keyword is not None:
+                    key = arg.keyword.value
+                elif index < len(params):
+                    key = params[index].name.value
+                else:
+                    return None, False
+                if key not in known:
+                    return None, False
+                known[key].add(types.of(arg.value))
+        parts, safe = [], True
+        file = self.ctx.file
+        for param in params:
+            kinds = known[param.name.value]
+            if param.default is not None:
+                kinds.add(fixkit.value_type(file, param.default))
+            kind = kinds.pop() if len(kinds) == 1 else None
+            text = param.name.value
+            if kind is None or kind[0] == "range":
+                safe = False
+            elif kind != ("Tensor",):
+                text += f": {fixkit.render(kind, spelling)}"
+            if param.default is not None:
+                start, end = fixkit.span(file, param.default, outer=True)
+                text += (" = " if kind not in (None, ("Tensor",)) else "=") + file.text[start:end]
+            parts.append(text)
+        return ", ".join(parts), safe

@@ -1,5 +1,6 @@
 import libcst as cst
 
+from tsl.analysis import fixkit
 from tsl.rules.base import Rule
 
 
@@ -11,6 +12,11 @@ class VariadicParameters(Rule):
     arguments without defaults are fine.
 
     Fix: list the parameters explicitly with type annotations.
+
+    Autofix (safe): for keyword-only parameters with defaults after a bare `*`,
+    drop the `*`, so they become ordinary parameters; every call that worked
+    still works. Not offered when a parameter without a default would then
+    follow one with a default. *args and **kwargs get no fix.
     """
 
     code = "TSL112"
@@ -37,4 +43,26 @@ class VariadicParameters(Rule):
             self.report(params.star_kwarg, message=f"**{params.star_kwarg.name.value} is not supported in compiled functions")
         for param in params.kwonly_params:
             if param.default is not None:
-                self.report(param, message=f"keyword-only parameter '{param.name.value}' with a default is not supported")
+                self.report(param, message=f"keyword-only parameter '{param.name.value}' with a default is not supported",
+                            fix=self._fix(node))
+
+    @classmethod
+    def fixable(cls) -> bool:
+        return True
+
+    @fixkit.guarded
+    def _fix(self, node: cst.FunctionDef):
+        params = node.params
+        if not isinstance(params.star_arg, cst.ParamStar) or params.star_kwarg is not None or not params.kwonly_params:
+            return None
+        seen_default = False
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            if param.default is not None:
+                seen_default = True
+            elif seen_default:
+                return None
+        file = self.ctx.file
+        start = fixkit.span(file, params.star_arg)[0]
+        end = fixkit.span(file, params.kwonly_params[0])[0]
+        return fixkit.fix("drop the bare * (the parameters stay keyword-capable)",
+                          [fixkit.edit_between(file, start, end, "")])

@@ -1,5 +1,6 @@
 import libcst as cst
 
+from tsl.analysis import fixkit
 from tsl.rules.base import Rule
 
 
@@ -7,6 +8,14 @@ class ComplexComprehension(Rule):
     """Comprehensions may have a single `for` and no `if`.
 
     Fix: write a loop that appends to an annotated list.
+
+    Autofix (safe): a list or dict comprehension becomes an annotated
+    `List[T]` / `Dict[K, V]` built by a loop, when the element types are
+    certain (from annotations, literals, range() and what TorchScript assumes
+    for unannotated parameters), the loop variables are used nowhere else in
+    the function, and the comprehension is a whole assigned or returned value
+    or an argument of calls whose earlier parts only read names. Otherwise no
+    fix: a wrong element type would not compile.
     """
 
     code = "TSL114"
@@ -22,12 +31,140 @@ class ComplexComprehension(Rule):
         "import torch\nfrom typing import List\n\n@torch.jit.script\ndef f(x: List[int]):\n    return [a + b for a in x for b in x]  # expect: TSL114\n",
     )
 
+    @classmethod
+    def fixable(cls) -> bool:
+        return True
+
     def _check(self, node) -> None:
         generator = node.for_in
         if generator.ifs:
-            self.report(node, message="comprehension if clauses are not supported in TorchScript")
+            self.report(node, message="comprehension if clauses are not supported in TorchScript",
+                        fix=self._fix(node))
         elif generator.inner_for_in is not None:
-            self.report(node, message="comprehensions with more than one for clause are not supported in TorchScript")
+            self.report(node, message="comprehensions with more than one for clause are not supported in TorchScript",
+                        fix=self._fix(node))
+
+    @fixkit.guarded
+    def _fix(self, comp):
+        if not isinstance(comp, (cst.ListComp, cst.DictComp)) or fixkit.contains_comment(comp):
+            return None
+        file = self.ctx.file
+        statement, small = self._statement(comp)
+        if statement is None:
+            return None
+        indent = fixkit.indentation_of(file, statement)
+        if indent is None or fixkit.multiline_string_inside(file, comp):
+            return None
+        generators = []
+        generator = comp.for_in
+        while generator is not None:
+            if generator.asynchronous is not None or not isinstance(generator.target, cst.Name):
+                return None
+            generators.append(generator)
+            generator = generator.inner_for_in
+        loop_names = {g.target.value for g in generators}
+        inside = {id(n) for n in fixkit.names_in(comp)}
+        if len(loop_names) != len(generators) or any(
+            n.value in loop_names and id(n) not in inside for n in fixkit.names_in(self.ctx.function.node)
+        ):
+            return None  # a loop variable would leak into the function
+        types = fixkit.types_for(self.ctx)
+        for generator in generators:
+            element = types.element(types.of(generator.iter))
+            if element is None:
+                return None
+            types.env[generator.target.value] = element
+        spelling = fixkit.Spelling(file)
+        whole = isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is comp
+        if whole and isinstance(small, cst.AnnAssign):
+            annotation = fixkit.source(file, small.annotation.annotation)
+        elif isinstance(comp, cst.ListComp):
+            element = types.of(comp.elt)
+            if element is None or element[0] == "range":
+                return None
+            annotation = fixkit.render(("List", element), spelling)
+        else:
+            key, value = types.of(comp.key), types.of(comp.value)
+            if key not in (("int",), ("float",), ("str",), ("bool",), ("Tensor",)) or value is None \
+                    or value[0] == "range":
+                return None
+            annotation = fixkit.render(("Dict", key, value), spelling)
+        target = None
+        if whole:
+            target = small.targets[0].target if isinstance(small, cst.Assign) else small.target
+            if len(getattr(small, "targets", [None])) != 1 or not isinstance(target, cst.Name) or \
+                    target.value in {n.value for n in fixkit.names_in(comp)}:
+                target = None
+        if not hasattr(self, "_reserved"):
+            self._reserved = set()
+        name = target.value if target is not None else fixkit.fresh_name(
+            file, "filtered" if comp.for_in.ifs else "items", self._reserved)
+        unit, nl = fixkit.indent_unit(file), fixkit.newline(file)
+        lines, depth = [], 0
+        for generator in generators:
+            lines.append(f"{unit * depth}for {generator.target.value} in {self._code(generator.iter)}:")
+            depth += 1
+            for condition in generator.ifs:
+                lines.append(f"{unit * depth}if {self._code(condition.test)}:")
+                depth += 1
+        if isinstance(comp, cst.ListComp):
+            lines.append(f"{unit * depth}{name}.append({self._code(comp.elt, wrap=False)})")
+        else:
+            lines.append(f"{unit * depth}{name}[{self._code(comp.key, wrap=False)}] = {self._code(comp.value)}")
+        empty = "[]" if isinstance(comp, cst.ListComp) else "{}"
+        if target is not None:
+            loop = fixkit.edit_between(file, *(2 * [fixkit.line_end(file, file.position(statement).end.line)]),
+                                       "".join(nl + indent + line for line in lines))
+            edits = [fixkit.replace(file, small, f"{name}: {annotation} = {empty}"), loop]
+        else:
+            block = f"{name}: {annotation} = {empty}{nl}{indent}" + "".join(line + nl + indent for line in lines)
+            start, end = fixkit.span(file, comp)
+            edits = [fixkit.edit_between(file, *(2 * [fixkit.span(file, statement)[0]]), block),
+                     fixkit.edit_between(file, start, end, name)]
+        return fixkit.fix(f"build {name} with a loop", [*edits, *spelling.import_edits()])
+
+    def _code(self, node, wrap: bool = True) -> str:
+        start, end = fixkit.span(self.ctx.file, node, outer=True)
+        text = self.ctx.file.text[start:end]
+        return fixkit.parenthesize_if_multiline(text) if wrap else text
+
+    def _statement(self, comp):
+        """(statement line, small statement) when comp can be computed just before the statement."""
+        file = self.ctx.file
+        child, parent = comp, file.parent(comp)
+        while True:
+            if isinstance(parent, (cst.Assign, cst.AnnAssign, cst.Return, cst.Expr)):
+                if getattr(parent, "value", None) is not child:
+                    return None, None
+                break
+            if isinstance(parent, cst.Element) and parent.value is child:
+                container = file.parent(parent)  # a tuple or list display: earlier items must only read names
+                if not isinstance(container, (cst.Tuple, cst.List)):
+                    return None, None
+                for element in container.elements:
+                    if element is parent:
+                        break
+                    if not fixkit.pure(element.value):
+                        return None, None
+                child, parent = container, file.parent(container)
+                continue
+            if isinstance(parent, cst.Arg) and parent.value is child and not parent.star:
+                call = file.parent(parent)
+                if not isinstance(call, cst.Call) or not fixkit.pure(call.func):
+                    return None, None
+                for arg in call.args:
+                    if arg is parent:
+                        break
+                    if not fixkit.pure(arg.value):
+                        return None, None
+                child, parent = call, file.parent(call)
+                continue
+            return None, None
+        statement = file.parent(parent)
+        if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1 or \
+                not isinstance(file.parent(statement), cst.IndentedBlock):
+            return None, None
+        return statement, parent
 
     def visit_ListComp(self, node: cst.ListComp) -> None:
         self._check(node)
