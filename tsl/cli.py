@@ -83,8 +83,14 @@ def cli() -> None:
 @click.option("--verify-timeout", type=float, default=None, metavar="S",
               help="Seconds allowed for importing each file and for each target (default 120).")
 @click.option("--compile", "compile_", is_flag=True, help="With --verify: also time torch.compile(module).")
+@click.option("--fix", is_flag=True, help="Apply safe fixes in place, then report what remains.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix, --fix-only or --diff: also apply unsafe fixes.")
+@click.option("--fix-only", is_flag=True, help="Apply fixes and report nothing else (exit 0 unless a write fails).")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff and write nothing "
+              "(exit 1 when there is something to fix).")
 def check(paths, select, ignore, extend_select, output_format, output, exit_zero, quiet, statistics, no_color,
-          force_exclude, stdin_filename, verify, device, verify_timeout, compile_) -> None:
+          force_exclude, stdin_filename, verify, device, verify_timeout, compile_, fix, unsafe_fixes,
+          fix_only, diff) -> None:
     """Check PATHS (default: .) for TorchScript blockers."""
     from tsl.config import ConfigError, load_config, validate_codes
     from tsl.discovery import DiscoveryError, discover
@@ -118,7 +124,18 @@ def check(paths, select, ignore, extend_select, output_format, output, exit_zero
         if not quiet and not (force_exclude and (paths or stdin)):
             click.echo("No Python files found.", err=True)
         sys.exit(EXIT_CLEAN)
-    result = run_check(inputs, config)
+    fixing = None
+    if fix or fix_only or diff:  # rewrites files: see tsl/fix.py and the README
+        from tsl.fix import fix_command
+
+        fixing = fix_command(inputs, config, unsafe=unsafe_fixes, diff=diff, fix_only=fix_only, stdin=stdin,
+                             quiet=quiet, exit_zero=exit_zero, echo=lambda m: click.echo(m, err=True),
+                             write_stdout=_write_stdout)
+        if fixing.exit is not None:
+            sys.exit(fixing.exit)
+        result = fixing.result
+    else:
+        result = run_check(inputs, config)
     if verifier is not None:
         verifier.run(result, quiet=quiet or output_format != "text")
     if output_format in ("json", "sarif", "github"):
@@ -137,9 +154,22 @@ def check(paths, select, ignore, extend_select, output_format, output, exit_zero
                     sources=_sources(result, inputs) if stdin else None)
         if verifier is not None:
             verifier.print_table(result.verify, no_color)
+    if fixing is not None and fixing.failed:
+        sys.exit(EXIT_ERROR)  # a file could not be written (read-only, changed on disk)
     if result.findings and not exit_zero:
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)
+
+
+def _write_stdout(data: bytes) -> None:
+    """Bytes to stdout as they are (fixed source keeps its encoding)."""
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(data.decode("utf-8", errors="replace"))
+    else:
+        buffer.write(data)
+        buffer.flush()
 
 
 def _stdin_wanted(paths, stdin_filename) -> bool:

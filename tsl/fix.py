@@ -235,8 +235,11 @@ def _read(item: Input) -> tuple[Input, Optional[FileState]]:
 
 
 def fix_inputs(inputs: Iterable[Input], config: Config, unsafe: bool = False,
-               max_passes: int = MAX_PASSES) -> FixRun:
-    """Fix the inputs in memory (nothing is written); returns the final findings and the new texts."""
+               max_passes: int = MAX_PASSES, check_options: Optional[dict] = None) -> FixRun:
+    """Fix the inputs in memory (nothing is written); returns the final findings and the new texts.
+
+    check_options go to tsl.engine.check (jobs)."""
+    options = dict(check_options or {})
     items: list[Input] = []
     states: dict[str, FileState] = {}
     for item in inputs:
@@ -253,7 +256,7 @@ def fix_inputs(inputs: Iterable[Input], config: Config, unsafe: bool = False,
 
     run = FixRun(result=Result(), states=list(states.values()), inputs=items)
     for number in range(1, max_passes + 1):
-        result = check(current_inputs(), config)
+        result = check(current_inputs(), config, **options)
         run.passes = number
         by_file: dict[str, list[Fix]] = {}
         for finding in result.findings:
@@ -279,7 +282,7 @@ def fix_inputs(inputs: Iterable[Input], config: Config, unsafe: bool = False,
             run.result = result
             return run
     run.converged = False
-    run.result = check(current_inputs(), config)
+    run.result = check(current_inputs(), config, **options)
     return run
 
 
@@ -362,7 +365,7 @@ def unified_diff(state: FileState) -> str:
     return "".join(out)
 
 
-def recheck(run: FixRun, unwritten: set[str], config: Config) -> Result:
+def recheck(run: FixRun, unwritten: set[str], config: Config, check_options: Optional[dict] = None) -> Result:
     """Findings for what is on disk: fixed text where written, the original where not."""
     if not unwritten:
         return run.result
@@ -374,4 +377,74 @@ def recheck(run: FixRun, unwritten: set[str], config: Config) -> Result:
             item = Input(path=item.path, relpath=item.relpath,
                          data=state.original if item.relpath in unwritten else state.data())
         inputs.append(item)
-    return check(inputs, config)
+    return check(inputs, config, **(check_options or {}))
+
+
+# -- the command line ------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    result: Result  # findings in what is now on disk (or would be, for --diff)
+    exit: Optional[int] = None  # set when the command ends here (--diff, --fix-only, stdin)
+    failed: bool = False  # a file could not be written
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def fix_command(inputs: list[Input], config: Config, *, unsafe: bool, diff: bool, fix_only: bool, stdin: bool,
+                quiet: bool, exit_zero: bool, echo, write_stdout, check_options: Optional[dict] = None) -> Outcome:
+    """--fix, --fix-only and --diff (ruff-like; see the README).
+
+    echo(message) prints to stderr; write_stdout(bytes) writes to stdout.
+    """
+    run = fix_inputs(inputs, config, unsafe=unsafe, check_options=check_options)
+    changed = run.changed
+    fixed = sum(state.fixed for state in changed)
+    for state in run.states:
+        if state.problem:
+            echo(f"tsl: warning: {state.input.relpath}: {state.problem}")
+    if not run.converged:
+        echo(f"tsl: warning: fixes did not settle after {run.passes} passes; run tsl again")
+    if diff:
+        text = "".join(unified_diff(state) for state in changed)
+        if text:
+            write_stdout(text.encode("utf-8", errors="surrogateescape"))
+        if not quiet:
+            echo(f"Would fix {_plural(fixed, 'finding')} in {_plural(len(changed), 'file')}."
+                 if changed else "No fixes available.")
+        return Outcome(run.result, exit=0 if exit_zero or not changed else 1)
+    if stdin:
+        for state in run.states:
+            write_stdout(state.data())
+        if not run.states:  # undecodable input: hand it back untouched
+            for item in run.inputs:
+                write_stdout(item.data or b"")
+        _summary(run, fixed, len(changed), unsafe, quiet, echo)
+        remaining = bool(run.result.findings) and not fix_only and not exit_zero
+        return Outcome(run.result, exit=1 if remaining else 0)
+    unwritten = set()
+    for state in changed:
+        problem = write_back(state)
+        if problem is not None:
+            echo(f"tsl: error: {problem}")
+            unwritten.add(state.input.relpath)
+            fixed -= state.fixed
+    result = recheck(run, unwritten, config, check_options)
+    _summary(run, fixed, len(changed) - len(unwritten), unsafe, quiet, echo, result)
+    if fix_only:
+        return Outcome(result, exit=2 if unwritten else 0, failed=bool(unwritten))
+    return Outcome(result, failed=bool(unwritten))
+
+
+def _summary(run: FixRun, fixed: int, files: int, unsafe: bool, quiet: bool, echo, result=None) -> None:
+    if quiet:
+        return
+    result = result or run.result
+    if fixed:
+        echo(f"Fixed {_plural(fixed, 'finding')} in {_plural(files, 'file')}.")
+    hidden = sum(1 for f in result.findings if f.fix is not None and f.fix.edits and not f.fix.safe)
+    if hidden and not unsafe:
+        echo(f"{hidden} more fix{'' if hidden == 1 else 'es'} available with --unsafe-fixes.")
