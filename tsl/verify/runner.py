@@ -51,7 +51,7 @@ class Progress:
 @dataclass
 class WorkerRun:
     events: list[dict] = field(default_factory=list)
-    ended: str = "done"  # done | timeout | crash
+    ended: str = "running"  # then done | timeout | crash
     phase: str = "startup"  # startup | import | target
     current: Optional[str] = None  # the target being verified when it ended
     returncode: Optional[int] = None
@@ -108,37 +108,11 @@ def run_worker(args: list[str], job: Optional[dict], cwd: Path, timeout: float,
         except (BrokenPipeError, OSError):
             pass
         deadline = time.monotonic() + max(startup, timeout)
-        while True:
-            try:
-                raw = lines.get(timeout=max(deadline - time.monotonic(), 0.0))
-            except queue.Empty:
+        try:
+            _read_events(run, process, lines, job, deadline, timeout, on_event)
+        finally:  # interrupted too: never leave a child behind (it runs in its own session)
+            if process.poll() is None and run.ended != "done":
                 _kill(process)
-                run.ended = "timeout"
-                break
-            if raw is None:
-                finished = {"done", "import-error", "no-torch"}
-                if job is None:  # a probe ends after its one event
-                    finished.add("ready")
-                clean = any(e.get("event") in finished for e in run.events) or _ready_only(run)
-                run.ended = "done" if clean else "crash"
-                break
-            try:
-                event = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                continue
-            run.events.append(event)
-            kind = event.get("event")
-            if kind == "ready":
-                run.phase = "import"
-                deadline = time.monotonic() + timeout
-            elif kind == "imported":
-                run.phase = "target"
-            elif kind == "start":
-                run.current = event.get("target")
-                deadline = time.monotonic() + timeout
-            elif kind == "result":
-                run.current = None
-            on_event(event)
         try:
             run.returncode = process.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -149,6 +123,41 @@ def run_worker(args: list[str], job: Optional[dict], cwd: Path, timeout: float,
         run.stderr = data[-20000:].decode("utf-8", errors="replace")
     run.seconds = time.monotonic() - began
     return run
+
+
+def _read_events(run: WorkerRun, process, lines: queue.Queue, job, deadline: float, timeout: float,
+                 on_event) -> None:
+    while True:
+        try:
+            raw = lines.get(timeout=max(deadline - time.monotonic(), 0.0))
+        except queue.Empty:
+            _kill(process)
+            run.ended = "timeout"
+            break
+        if raw is None:
+            finished = {"done", "import-error", "no-torch"}
+            if job is None:  # a probe ends after its one event
+                finished.add("ready")
+            clean = any(e.get("event") in finished for e in run.events) or _ready_only(run)
+            run.ended = "done" if clean else "crash"
+            break
+        try:
+            event = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            continue
+        run.events.append(event)
+        kind = event.get("event")
+        if kind == "ready":
+            run.phase = "import"
+            deadline = time.monotonic() + timeout
+        elif kind == "imported":
+            run.phase = "target"
+        elif kind == "start":
+            run.current = event.get("target")
+            deadline = time.monotonic() + timeout
+        elif kind == "result":
+            run.current = None
+        on_event(event)
 
 
 def _ready_only(run: WorkerRun) -> bool:
@@ -674,3 +683,32 @@ def verify(result, config, settings: VerifySettings, device: str = "cpu", timeou
            compile: bool = False, progress: Optional[Progress] = None, environment: Optional[dict] = None) -> dict:
     """Verify the entry points of a static Result; adds TSL9xx findings to it and returns the report."""
     return Verifier(result, config, settings, device, timeout, compile, progress, environment).run()
+
+
+def verify_one(file: Path, name: str, kind: str = "module", settings: Optional[dict] = None, device: str = "cpu",
+               timing: Optional[dict] = None, timeout: float = 600.0, export: bool = True, compile: bool = False,
+               cwd: Optional[Path] = None, sys_path: Optional[list[str]] = None) -> dict:
+    """One target through the same child process as --verify (for bench/); returns its record."""
+    file = Path(file).resolve()
+    module, _ = module_name_for(file)
+    folder = file.parent
+    for _ in range(module.count(".") + (1 if file.stem == "__init__" else 0)):
+        folder = folder.parent
+    job = {
+        "file": str(file), "module": module, "sys_path": (sys_path or []) + [str(folder)], "device": device,
+        "compile": compile, "export": export, "timing": timing or VerifySettings().timing_json(),
+        "targets": [{"name": name, "kind": kind, "line": 0, "settings": settings}],
+    }
+    run = run_worker([], job, cwd or folder, timeout)
+    for event in run.events:
+        if event.get("event") == "ready" and event["environment"].get("device_error"):
+            raise VerifyError(event["environment"]["device_error"])
+        if event.get("event") == "import-error":
+            raise VerifyError(f"importing {module} raised {event.get('exception')}: {event.get('error')}")
+        if event.get("event") == "no-torch":
+            raise VerifyError(INSTALL_HINT)
+        if event.get("event") == "result":
+            record = event["result"]
+            record["environment"] = next(e["environment"] for e in run.events if e.get("event") == "ready")
+            return record
+    raise VerifyError(f"the verify process ended ({run.ended}, status {run.returncode}): {_stderr_tail(run.stderr)}")
