@@ -349,6 +349,11 @@ def _class_level(klass: "ClassInfo", attrs: ClassAttributes) -> None:
                             for element in small.value.elements:
                                 if isinstance(element.value, cst.SimpleString):
                                     attrs.declared.add(element.value.evaluated_value)
+                        if target.value == "__annotations__" and isinstance(small.value, cst.Dict):
+                            for element in small.value.elements:
+                                key = getattr(element, "key", None)
+                                if isinstance(key, cst.SimpleString):
+                                    attrs.declared.add(key.evaluated_value)
         elif isinstance(statement, cst.FunctionDef):
             attrs.declared.add(statement.name.value)
 

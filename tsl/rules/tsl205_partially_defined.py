@@ -1,0 +1,57 @@
+import libcst as cst
+
+from tsl.analysis.flow import Flow
+from tsl.analysis.types import parameters
+from tsl.rules.base import Rule
+
+
+def flow_issues(rule: Rule, node: cst.FunctionDef):
+    """The flow analysis of the function being checked, computed once for both rules."""
+    ctx = rule.ctx
+    cache = ctx.__dict__.setdefault("_tsl_flow", {})
+    key = id(node)
+    if key not in cache:
+        params = {p.name.value for p in parameters(ctx.function)}
+        if ctx.function.class_name is not None:
+            params.add("self")
+        cache.clear()
+        cache[key] = Flow(node, params, ctx.function.dead).issues
+    return cache[key]
+
+
+class PartiallyDefined(Rule):
+    """A variable defined in only one branch of an `if` (or only inside a loop)
+    and used after it.
+
+    TorchScript joins the branches of an `if` at compile time, so a variable
+    must be defined on every path that reaches its use, even a path that never
+    runs in practice. A branch that ends in `return` or `raise` does not count.
+
+    Fix: give the variable a value before the `if` (or in the `else`), or
+    annotate it `Optional[...]` and set it to None first.
+    """
+
+    code = "TSL205"
+    name = "partially-defined"
+    message = "variable is not defined on every path that reaches this use"
+    compiler_message = "y is not defined in the false branch"
+    hint = "assign it before the if (or in every branch)"
+    valid = (
+        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor, flag: bool):\n    if flag:\n        y = x * 2\n"
+        "    else:\n        y = x\n    if flag:\n        z = x\n    else:\n        return x\n    return y + z\n",
+    )
+    invalid = (
+        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor, flag: bool):\n    if flag:\n        y = x * 2\n"
+        "    return y  # expect: TSL205\n",
+        "import torch\nfrom typing import List\n\nclass Net(torch.nn.Module):\n"
+        "    def forward(self, x, sizes: List[int]):\n        for s in sizes:\n            y = x * s\n"
+        "        return y  # expect: TSL205\n",
+    )
+
+    def check_function(self, node: cst.FunctionDef) -> None:
+        for issue in flow_issues(self, node):
+            if issue.kind == "branch":
+                self.report(issue.node, message=f"'{issue.name}' is defined in only one branch of an if and used "
+                                                "after it")
+            elif issue.kind == "loop":
+                self.report(issue.node, message=f"'{issue.name}' is defined only inside a loop and used after it")
