@@ -822,3 +822,101 @@ def wrap_statement(file: SourceFile, statement: cst.SimpleStatementLine, header:
     unit = indent_unit(file)
     body = reindent(file, source(file, small), unit)
     return replace(file, small, f"{header}:{newline(file)}{indent}{unit}{body}")
+
+
+READ_ONLY_CALLS = {"builtins.len", "builtins.sum", "builtins.min", "builtins.max", "builtins.sorted",
+                   "builtins.enumerate", "builtins.zip", "builtins.list", "builtins.tuple", "builtins.print",
+                   "builtins.str", "builtins.bool", "builtins.any", "builtins.all"}
+READ_ONLY_METHODS = {"index", "count", "copy", "keys", "values", "items", "get"}
+
+
+def read_only(file: SourceFile, function: cst.FunctionDef, name: str) -> bool:
+    """True when the function only reads the object a parameter holds (never mutates it, never lets it escape)."""
+    for node in names_in(function.body):
+        if node.value != name or referents(file, node) is None and not _is_rebinding(file, node):
+            continue
+        parent = file.parent(node)
+        if _is_rebinding(file, node):
+            continue
+        if isinstance(parent, cst.Subscript) and parent.value is node:
+            holder = file.parent(parent)
+            if isinstance(holder, (cst.AssignTarget, cst.AugAssign, cst.Del)) or (
+                    isinstance(holder, cst.AnnAssign) and holder.target is parent):
+                return False
+            continue
+        if isinstance(parent, cst.For) and parent.iter is node:
+            continue
+        if isinstance(parent, (cst.Comparison, cst.ComparisonTarget)):
+            continue
+        if isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value in READ_ONLY_METHODS:
+            continue
+        if isinstance(parent, cst.Arg):
+            call = file.parent(parent)
+            if isinstance(call, cst.Call) and file.qualified_names(call.func) and \
+                    file.qualified_names(call.func) <= READ_ONLY_CALLS:
+                continue
+        return False
+    return True
+
+
+def _is_rebinding(file: SourceFile, node: cst.Name) -> bool:
+    parent = file.parent(node)
+    return isinstance(parent, cst.AssignTarget) or (isinstance(parent, cst.AnnAssign) and parent.target is node)
+
+
+def none_default_fix(ctx, function: cst.FunctionDef, param: cst.Param) -> Optional[Fix]:
+    """`x: Optional[List[T]] = None` with `if x is None: x = <default>` at the top of the body.
+
+    Shared by TSL201 (an unannotated list default) and TSL202 (a mutable
+    default), so both findings on one parameter carry the same edits. Safe
+    when the element type is known and the function only reads the parameter
+    (a fresh list per call is then indistinguishable from one shared list).
+    """
+    file = ctx.file
+    default = param.default
+    if default is None or param.star:
+        return None
+    code = file.module.code_for_node
+    if isinstance(default, (cst.List, cst.Dict, cst.ListComp, cst.DictComp)):
+        default_text = parenthesize_if_multiline(code(default).strip())
+    elif isinstance(default, cst.Call) and not default.args and file.qualified_names(default.func) in (
+            {"builtins.list"}, {"builtins.dict"}):
+        default_text = "[]" if "builtins.list" in file.qualified_names(default.func) else "{}"
+    else:
+        return None
+    spelling = Spelling(file)
+    known = True
+    if param.annotation is not None:
+        declared = annotation_type(file, param.annotation)
+        text = source(file, param.annotation.annotation)
+        if declared is not None and declared[0] == "Optional":
+            annotation = inner = text
+            if default_text == "{}":
+                return None
+        elif declared is not None and declared[0] in ("List", "Dict") or NEWLINE.search(text) is None and \
+                isinstance(param.annotation.annotation, cst.Subscript):
+            annotation, inner = f"{spelling.typing('Optional')}[{text}]", text
+            known = declared is not None
+        else:
+            return None
+    else:
+        kind = value_type(file, default)
+        if kind is None and isinstance(default, cst.List) and not default.elements or default_text == "[]":
+            kind, known = ("List", ("Tensor",)), False  # what TorchScript makes of an empty list
+        if kind is None or kind[0] not in ("List", "Dict"):
+            return None
+        annotation, inner = render(("Optional", kind), spelling), render(kind, spelling)
+    if default_text == "{}":  # an empty dict literal is Dict[str, Tensor] to TorchScript: say which
+        default_text = f"{spelling.torch()}.jit.annotate({inner}, {{}})"
+    where = body_start(file, function, after_none_checks=True)
+    if where is None:
+        return None
+    name = param.name.value
+    start = span(file, param.name)[1]
+    edits = [
+        edit_between(file, start, span(file, default, outer=True)[1], f": {annotation} = None"),
+        insert_lines(file, where, [f"if {name} is None:", f"{indent_unit(file)}{name} = {default_text}"]),
+        *spelling.import_edits(),
+    ]
+    safe = known and read_only(file, function, name)
+    return fix(f"default {name} to None and build {default_text} in the body", edits, safe=safe)

@@ -24,7 +24,8 @@ class MissingTypeHint(Rule):
     constant), or `int` for a parameter used in `range()`; the `typing` import is
     added or extended when needed. A list or dict literal default becomes
     `Optional[List[T]] = None` with `if x is None: x = [...]` at the top of the
-    body (unsafe: a fresh list each call instead of one shared default).
+    body, as for TSL202 (safe only when the function never mutates the list
+    nor lets it escape: a fresh list each call instead of one shared default).
     """
 
     code = "TSL201"
@@ -99,20 +100,9 @@ class MissingTypeHint(Rule):
             annotation = fixkit.render(kind, spelling)
             edit = fixkit.edit_between(file, start, fixkit.span(file, param.default, outer=True)[0], f": {annotation} = ")
             return fixkit.fix(f"annotate {name}: {annotation}", [edit, *spelling.import_edits()])
-        if not isinstance(param.default, (cst.List, cst.Dict)) or param.star:
+        if not isinstance(param.default, (cst.List, cst.Dict)):
             return None  # a global list would be read in compiled code
-        where = fixkit.body_start(file, function, after_none_checks=True)
-        if where is None:
-            return None
-        annotation = fixkit.render(("Optional", kind), spelling)
-        default = fixkit.parenthesize_if_multiline(self.ctx.file.module.code_for_node(param.default))
-        edits = [
-            fixkit.edit_between(file, start, fixkit.span(file, param.default, outer=True)[1], f": {annotation} = None"),
-            fixkit.insert_lines(file, where, [f"if {name} is None:", f"{fixkit.indent_unit(file)}{name} = {default}"]),
-            *spelling.import_edits(),
-        ]
-        return fixkit.fix(f"annotate {name}: {annotation} = None and build the default in the body", edits,
-                          safe=False)
+        return fixkit.none_default_fix(self.ctx, function, param)
 
     @fixkit.guarded
     def _range_fix(self, param: cst.Param):

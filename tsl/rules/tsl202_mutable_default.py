@@ -1,5 +1,6 @@
 import libcst as cst
 
+from tsl.analysis import fixkit
 from tsl.rules.base import Rule
 
 MUTABLE_CALLS = {"builtins.list", "builtins.dict", "list", "dict"}
@@ -13,6 +14,13 @@ class MutableDefault(Rule):
 
     Fix: default to None (`sizes: Optional[List[int]] = None`) and build the
     list inside the function, or use a tuple (`Tuple[int, int] = (1, 2)`).
+
+    Autofix: `sizes: Optional[List[int]] = None` with `if sizes is None:
+    sizes = [1, 2]` at the top of the body. Safe when the element type is known
+    and the function only reads the list (indexing, iterating, len); unsafe
+    when it may mutate it or let it escape (one shared list becomes a fresh
+    list per call), or when the element type is a guess (`[]` unannotated:
+    List[Tensor], what TorchScript assumes).
     """
 
     code = "TSL202"
@@ -45,4 +53,13 @@ class MutableDefault(Rule):
                     self.qualified_names(default.func) & MUTABLE_CALLS)
             if mutable:
                 self.report(param, message=f"parameter '{param.name.value}' has a mutable default; "
-                                           "TorchScript does not support mutable defaults")
+                                           "TorchScript does not support mutable defaults",
+                            fix=self._fix(node, param))
+
+    @classmethod
+    def fixable(cls) -> bool:
+        return True
+
+    @fixkit.guarded
+    def _fix(self, node: cst.FunctionDef, param: cst.Param):
+        return fixkit.none_default_fix(self.ctx, node, param)

@@ -1,5 +1,6 @@
 import libcst as cst
 
+from tsl.analysis import fixkit
 from tsl.analysis.types import attributes, self_attribute
 from tsl.rules.base import Rule
 
@@ -36,6 +37,11 @@ class ModuleIndex(Rule):
 
     Fix: iterate (`for layer in self.layers:`, `enumerate(self.layers)`,
     `zip(self.layers, ...)`), or index with literals.
+
+    Autofix (safe): `for i in range(len(self.layers)):` whose body indexes the
+    container only as `self.layers[i]` becomes `for layer in self.layers:`, or
+    `for i, layer in enumerate(self.layers):` when the body uses `i` for
+    something else too (iterating yields the same modules in the same order).
     """
 
     code = "TSL401"
@@ -71,6 +77,69 @@ class ModuleIndex(Rule):
             return  # slices: TSL403
         value = index.value
         if kind in INDEXED and not _int_literal(value):
-            self.report(node, message=f"{kind} indexed by a non-literal; TorchScript needs an integer literal")
+            self.report(node, message=f"{kind} indexed by a non-literal; TorchScript needs an integer literal",
+                        fix=self._fix(node, value))
         elif kind == "ModuleDict" and not isinstance(value, cst.SimpleString):
             self.report(node, message="ModuleDict indexed by a non-literal; TorchScript needs a string literal")
+
+    @classmethod
+    def fixable(cls) -> bool:
+        return True
+
+    @fixkit.guarded
+    def _fix(self, node: cst.Subscript, index):
+        file = self.ctx.file
+        if not isinstance(index, cst.Name):
+            return None
+        loop = fixkit.enclosing(file, node, (cst.For, cst.FunctionDef, cst.Lambda))
+        while isinstance(loop, cst.For) and not (isinstance(loop.target, cst.Name) and loop.target.value == index.value):
+            loop = fixkit.enclosing(file, loop, (cst.For, cst.FunctionDef, cst.Lambda))
+        if not isinstance(loop, cst.For) or loop.orelse is not None or loop.asynchronous is not None:
+            return None
+        container = _range_len_of(file, loop.iter)
+        if container is None or fixkit.source(file, container) != fixkit.source(file, node.value):
+            return None
+        subscripts, other_uses = [], 0
+        for name in fixkit.names_in(loop.body):
+            if name.value != index.value:
+                continue
+            if fixkit._is_rebinding(file, name) or isinstance(file.parent(name), (cst.AugAssign, cst.For)):
+                return None  # the index is rebound inside the loop
+            element = file.parent(file.parent(name))
+            subscript = file.parent(element) if isinstance(element, cst.SubscriptElement) else None
+            if isinstance(subscript, cst.Subscript) and len(subscript.slice) == 1 and \
+                    fixkit.source(file, subscript.value) == fixkit.source(file, container):
+                holder = file.parent(subscript)
+                if isinstance(holder, (cst.AssignTarget, cst.Del, cst.AugAssign)):
+                    return None
+                subscripts.append(subscript)
+            else:
+                other_uses += 1
+        if not subscripts:
+            return None
+        attribute = container.attr.value if isinstance(container, cst.Attribute) else "item"
+        base = attribute[:-1] if attribute.endswith("s") and len(attribute) > 1 else f"{attribute}_item"
+        if not hasattr(self, "_reserved"):
+            self._reserved = set()
+        element_name = fixkit.fresh_name(file, base, self._reserved)
+        container_text = fixkit.source(file, container)
+        header = f"{index.value}, {element_name} in enumerate({container_text})" if other_uses else \
+            f"{element_name} in {container_text}"
+        start = fixkit.span(file, loop.target, outer=True)[0]
+        end = fixkit.span(file, loop.iter, outer=True)[1]
+        edits = [fixkit.edit_between(file, start, end, header)]
+        edits += [fixkit.replace(file, subscript, element_name) for subscript in subscripts]
+        return fixkit.fix(f"iterate over {container_text} instead of indexing it", edits)
+
+
+def _range_len_of(file, expr):
+    """X when expr is range(len(X)) with the builtins, else None."""
+    if not (isinstance(expr, cst.Call) and len(expr.args) == 1 and file.qualified_names(expr.func) == {"builtins.range"}):
+        return None
+    inner = expr.args[0].value
+    if not (isinstance(inner, cst.Call) and len(inner.args) == 1 and file.qualified_names(inner.func) == {"builtins.len"}):
+        return None
+    if expr.args[0].keyword or expr.args[0].star or inner.args[0].keyword or inner.args[0].star:
+        return None
+    value = inner.args[0].value
+    return value if fixkit.pure(value) else None

@@ -1,5 +1,6 @@
 import libcst as cst
 
+from tsl.analysis import fixkit
 from tsl.rules.base import Rule
 
 
@@ -11,6 +12,11 @@ class TolistAnnotation(Rule):
 
     Fix: `torch.jit.annotate(List[float], x.tolist())`, or assign it to an
     annotated variable: `values: List[float] = x.tolist()`.
+
+    Autofix (safe): when the type is known from use, wrap the call:
+    `torch.jit.annotate(List[float], x.tolist())` (an identity outside
+    TorchScript). Known from use: `return x.tolist()` in a function whose return
+    annotation is a List.
     """
 
     code = "TSL502"
@@ -42,4 +48,27 @@ class TolistAnnotation(Rule):
             if isinstance(call, cst.Call) and self.qualified_names(call.func) & {
                     "torch.jit.annotate", "torch.jit._script.annotate", "torch._jit_internal.annotate"}:
                 return
-        self.report(node)
+        self.report(node, fix=self._fix(node))
+
+    @classmethod
+    def fixable(cls) -> bool:
+        return True
+
+    @fixkit.guarded
+    def _fix(self, node: cst.Call):
+        file = self.ctx.file
+        parent = file.parent(node)
+        function = self.ctx.function.node
+        if not isinstance(parent, cst.Return) or parent.value is not node or function.returns is None:
+            return None
+        if fixkit.enclosing(file, node, (cst.FunctionDef, cst.Lambda)) is not function:
+            return None
+        kind = fixkit.annotation_type(file, function.returns)
+        if kind is None or kind[0] != "List":
+            return None
+        spelling = fixkit.Spelling(file)
+        annotation = fixkit.source(file, function.returns.annotation)
+        start, end = fixkit.span(file, node, outer=True)
+        text = f"{spelling.torch()}.jit.annotate({annotation}, {file.text[start:end]})"
+        return fixkit.fix(f"annotate the result: torch.jit.annotate({annotation}, ...)",
+                          [fixkit.edit_between(file, start, end, text), *spelling.import_edits()])
