@@ -61,7 +61,7 @@ def render(report: dict) -> list:
         table.add_column(title, justify="right")
     for title in ("script×", "opt×") + (("compile×",) if compile_column else ()):
         table.add_column(title, justify="right")
-    notes: list[Text] = []
+    skipped: dict[str, list[str]] = {}
     for record in report.get("targets", []):
         steps = record.get("steps", {})
         label = f"{record['path']}::{record['name']}"
@@ -85,9 +85,11 @@ def render(report: dict) -> list:
             row.append(_speedup(timing.get("compile")))
         table.add_row(*row)
         if timing.get("skipped"):
-            notes.append(Text(f"  {label}: timing skipped: {timing['skipped']}", style="dim"))
+            skipped.setdefault(timing["skipped"], []).append(record["name"])
     out.append(table)
-    out += notes
+    for reason, names in skipped.items():
+        shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+        out.append(Text(f"Timing skipped for {shown}: {reason}", style="dim"))
     torchscript = report.get("torchscript", {})
     if not torchscript.get("available", True):
         out.append(Text(f"torch {env.get('torch')} refuses TorchScript ({torchscript.get('error')}); "

@@ -345,6 +345,13 @@ class _FunctionModule:
         return Wrapped()
 
 
+def _has_forward(scripted) -> bool:
+    try:
+        return bool(scripted._c._has_method("forward"))
+    except Exception:  # noqa: BLE001 - a private API: assume it has one
+        return True
+
+
 def verify_target(module, target: dict, ctx: Context) -> dict:
     import torch
 
@@ -417,6 +424,9 @@ def verify_target(module, target: dict, ctx: Context) -> dict:
         if kind == "function":
             _skip(steps, "freeze", "functions are not frozen", status="n/a")
             _skip(steps, "optimize", "functions are not optimized", status="n/a")
+        elif not _has_forward(scripted):
+            _skip(steps, "freeze", "no forward method: nothing to run", status="n/a")
+            _skip(steps, "optimize", "no forward method: nothing to run", status="n/a")
         else:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
