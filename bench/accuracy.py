@@ -186,8 +186,9 @@ def probe(item):
 
 
 def first_message(message: str) -> str:
-    lines = [line for line in message.splitlines() if line.strip()]
-    head = lines[0] if lines else message
+    kind, _, rest = message.partition(":")
+    lines = [line.strip() for line in rest.splitlines() if line.strip()]
+    head = f"{kind}: {lines[0]}" if lines else message
     return head[:300]
 
 
@@ -238,7 +239,7 @@ def measure(package: str, limit: float, jobs: int, match: str | None, show: int)
             rows.append({"package": package, "model": name, "fails": message is not None,
                          "message": first_message(message) if message else None,
                          "at": compiler_location(message) if message else "",
-                         "tsl": sorted(set(own)), "classes": known})
+                         "tsl": sorted(set(own)), "classes": known, "class_names": classes})
         pool.terminate()
     skipped["time limit"] = len(builders) - len(rows) - skipped["build"] - skipped["timeout"]
     return rows, skipped, static_s

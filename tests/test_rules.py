@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from helpers import expected_markers, run_tsl
+from tsl.config import Config
 from tsl.rules import all_rules
+from tsl.versions import target_version
 
 CODE = re.compile(r"^TSL\d{3}$")
 RULES = all_rules()
@@ -50,6 +52,9 @@ def _write(tmp_path: Path, rule, kind: str, index: int, source: str) -> Path:
 @pytest.mark.parametrize("rule,kind,index,source", EXAMPLES, ids=lambda v: getattr(v, "code", str(v))[:12])
 def test_example(tmp_path, rule, kind, index, source):
     path = _write(tmp_path, rule, kind, index, source)
+    if not rule.applies(target_version(Config(root=tmp_path))):
+        _check_other_version(tmp_path, rule, kind, path)
+        return
     result = run_tsl([path], tmp_path)
     found = {(f.line, f.code) for f in result.findings}
     if kind == "invalid":
@@ -67,3 +72,20 @@ def test_example(tmp_path, rule, kind, index, source):
             assert message is not None, f"{entry.name} scripts, but the example says it fails"
         else:
             assert message is None, f"{entry.name} fails to script: {message[:300]}"
+
+
+def _check_other_version(tmp_path: Path, rule, kind: str, path: Path) -> None:
+    """A rule for another torch: tsl flags the markers when targeting that torch, stays silent on the
+    installed one, and the installed compiler accepts the example (the rule is really version-specific)."""
+    other = rule.min_torch or "2.0"
+    if rule.max_torch:
+        major, minor = (int(p) for p in rule.max_torch.split(".")[:2])
+        other = f"{major}.{minor - 1}" if minor else f"{major - 1}.99"
+    targeted = run_tsl([path], tmp_path, Config(root=tmp_path, target_version=other))
+    found = {(f.line, f.code) for f in targeted.findings}
+    assert found == (expected_markers(path) if kind == "invalid" else set())
+    installed = run_tsl([path], tmp_path)
+    assert not {f for f in installed.findings if f.code == rule.code}
+    oracle = pytest.importorskip("oracle")
+    for entry in installed.entry_points:
+        assert oracle.script(path, entry.name, entry.kind) is None

@@ -258,10 +258,11 @@ def rules() -> None:
     from tsl.rules import all_rules
 
     table = Table(show_lines=False)
-    for column in ("code", "name", "severity", "fixable", "message"):
+    for column in ("code", "name", "severity", "fixable", "torch", "message"):
         table.add_column(column)
     for rule in all_rules():
-        table.add_row(rule.code, rule.name, rule.severity, "yes" if rule.fixable() else "no", rule.message)
+        table.add_row(rule.code, rule.name, rule.severity, "yes" if rule.fixable() else "no", rule.versions(),
+                      rule.message)
     Console(highlight=False, soft_wrap=True).print(table)
 
 
@@ -279,6 +280,8 @@ def explain(code: str) -> None:
 
 def explain_text(rule) -> str:
     parts = [f"{rule.code} ({rule.name}) [{rule.severity}]", "", rule.docs()]
+    if rule.versions() != "all":
+        parts += ["", f"Applies to torch {rule.versions()} (set target-version in [tool.tsl])."]
     if rule.compiler_message:
         parts += ["", f"The compiler says: {rule.compiler_message}"]
     for title, examples in (("Invalid", rule.invalid), ("Valid", rule.valid)):

@@ -32,6 +32,7 @@ class Config:
     root: Path = field(default_factory=Path.cwd)
     source: Optional[Path] = None  # the pyproject.toml it came from
     raw: dict = field(default_factory=dict)
+    target_version: Optional[str] = None  # torch version whose rule set applies (None: see tsl.versions)
 
     def enabled(self, code: str, extra_ignore: tuple[str, ...] = ()) -> bool:
         selected = [p for p in self.select + self.extend_select if code.startswith(p)]
@@ -41,8 +42,10 @@ class Config:
         return not ignored or max(map(len, ignored)) < max(map(len, selected))
 
     def fingerprint(self) -> str:
+        from tsl.versions import target_version
+
         parts = [self.select, self.ignore, self.extend_select, sorted(self.per_file_ignores.items()),
-                 self.exclude, self.extend_exclude]
+                 self.exclude, self.extend_exclude, target_version(self)]
         return repr(parts)
 
 
@@ -111,4 +114,12 @@ def config_from_table(section: dict, pyproject: Optional[Path] = None) -> Config
     target = section.get("target-version")
     if target is not None and not isinstance(target, str):
         raise ConfigError(f"{where} target-version must be a string such as \"2.13\"")
+    if target is not None:
+        from tsl.versions import parse_version
+
+        try:
+            parse_version(target)
+        except ValueError:
+            raise ConfigError(f"{where} target-version must be a version such as \"2.13\", not {target!r}") from None
+        config.target_version = target
     return config

@@ -17,6 +17,7 @@ from tsl.discovery import matches, relative
 from tsl.finding import ERROR, Finding
 from tsl.rules import all_rules, rule_by_code
 from tsl.rules.base import Rule, RuleContext
+from tsl.versions import target_version
 
 NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 FILE_NOQA = re.compile(r"^\s*#\s*tsl:\s*noqa\s*$", re.IGNORECASE | re.MULTILINE)
@@ -71,7 +72,9 @@ def _dispatch_table(rules: list[Rule]) -> dict[str, list]:
 
 def run_rules(file: SourceFile, program: Program, compiled: list[Compiled], config: Config) -> list[Finding]:
     ctx = RuleContext(file=file, program=program)
-    rules = [rule(ctx) for rule in all_rules() if config.enabled(rule.code) and rule.code != "TSL001"]
+    version = target_version(config)
+    rules = [rule(ctx) for rule in all_rules()
+             if config.enabled(rule.code) and rule.code != "TSL001" and rule.applies(version)]
     table = _dispatch_table(rules)
     for record in sorted(compiled, key=lambda c: file.position(c.function.node).start.line):
         ctx.compiled = record

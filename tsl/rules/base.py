@@ -48,6 +48,9 @@ class Rule:
     hint: str = ""
     valid: tuple[str, ...] = ()  # complete modules that script
     invalid: tuple[str, ...] = ()  # complete modules that fail, one finding marked '# expect: CODE'
+    # torch versions the rule is true on: min_torch <= version < max_torch ("" = unbounded)
+    min_torch: str = ""
+    max_torch: str = ""
 
     def __init__(self, ctx: RuleContext):
         self.ctx = ctx
@@ -82,6 +85,30 @@ class Rule:
     @classmethod
     def docs(cls) -> str:
         return textwrap.dedent(inspect.getdoc(cls) or "").strip()
+
+    @classmethod
+    def applies(cls, version: Optional[str]) -> bool:
+        """Whether the rule holds on torch `version` (None: the newest)."""
+        from tsl.versions import parse_version
+
+        if version is None:
+            return not cls.max_torch
+        target = parse_version(version)
+        if cls.min_torch and target < parse_version(cls.min_torch):
+            return False
+        if cls.max_torch and target >= parse_version(cls.max_torch):
+            return False
+        return True
+
+    @classmethod
+    def versions(cls) -> str:
+        if cls.min_torch and cls.max_torch:
+            return f">={cls.min_torch},<{cls.max_torch}"
+        if cls.min_torch:
+            return f">={cls.min_torch}"
+        if cls.max_torch:
+            return f"<{cls.max_torch}"
+        return "all"
 
     @classmethod
     def fixable(cls) -> bool:

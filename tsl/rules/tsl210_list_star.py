@@ -1,0 +1,57 @@
+import libcst as cst
+
+from tsl.analysis.types import param_types
+from tsl.rules.base import Rule
+
+
+class ListStarArgument(Rule):
+    """A list (or a tensor's shape) expanded with `*` into a call.
+
+    TorchScript must know how many arguments a call gets at compile time; a
+    tuple has a fixed length, a list does not. `x.view(*shape)` with a list,
+    `x.view(*x.shape)` and `x.view(*([b] + rest))` all fail.
+
+    Fix: pass the list itself (`x.view(shape)`, `x.view(x.shape)`,
+    `x.view([b] + rest)`): these ops take an int[] argument.
+    """
+
+    code = "TSL210"
+    name = "list-star-argument"
+    message = "a list of unknown length is expanded into a call"
+    emitted_only = True
+    compiler_message = "cannot statically infer the expected size of a list in this context"
+    hint = "pass the list itself: x.view(shape) rather than x.view(*shape)"
+    valid = (
+        "import torch\nfrom typing import List, Tuple\n\n@torch.jit.script\n"
+        "def f(x: torch.Tensor, shape: List[int], pair: Tuple[int, int]):\n"
+        "    return x.view(shape), x.view(*pair), x.view([1] + shape)\n",
+    )
+    invalid = (
+        "import torch\nfrom typing import List\n\n@torch.jit.script\ndef f(x: torch.Tensor, shape: List[int]):\n"
+        "    return x.view(*shape)  # expect: TSL210\n",
+        "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
+        "        b = x.size(0)\n        return x.view(*([b] + [-1]))  # expect: TSL210\n",
+        "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
+        "        return x.new_zeros(*x.shape)  # expect: TSL210\n",
+    )
+
+    def check_function(self, node: cst.FunctionDef) -> None:
+        self.lists = {name for name, p in param_types(self.ctx.function).items() if p.kind == "List"}
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.star == "*" and self._is_list(node.value):
+            self.report(node, message="expanding a list with * needs a length known at compile time")
+
+    def _is_list(self, expr) -> bool:
+        if isinstance(expr, (cst.List, cst.ListComp)):
+            return True
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+            return self._is_list(expr.left) or self._is_list(expr.right)
+        if isinstance(expr, cst.Attribute) and expr.attr.value == "shape":
+            return True
+        if (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "size"
+                and not expr.args):
+            return True
+        if isinstance(expr, cst.Name) and expr.value in self.lists:
+            return True
+        return False
