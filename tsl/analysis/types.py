@@ -275,6 +275,10 @@ class _SelfAssignments(cst.CSTVisitor):
 
     def _target(self, target, value) -> None:
         if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
+            if isinstance(value, cst.IfExp):  # `a if c else b`: either value may be there
+                self._target(target, value.body)
+                self._target(target, value.orelse)
+                return
             kind = _value_kind(value, self.file, self.program) if value is not None else AttrValue("unknown", target)
             self.attrs.values.setdefault(target.attr.value, []).append(kind)
         elif isinstance(target, (cst.Tuple, cst.List)):
