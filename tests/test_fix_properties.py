@@ -12,13 +12,23 @@ from collections import Counter
 from pathlib import Path
 
 import libcst as cst
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tsl.config import Config
 from tsl.engine import Input, check
 from tsl.fix import fix_inputs
 
-os.environ.setdefault("TSL_DEBUG_FIXES", "1")
+@pytest.fixture(autouse=True, scope="module")
+def _strict_fixes():
+    """A fix builder that crashes fails these tests (elsewhere it just offers no fix)."""
+    old = os.environ.get("TSL_DEBUG_FIXES")
+    os.environ["TSL_DEBUG_FIXES"] = "1"
+    yield
+    if old is None:
+        os.environ.pop("TSL_DEBUG_FIXES", None)
+    else:
+        os.environ["TSL_DEBUG_FIXES"] = old
 
 HEADER = """import logging
 import time

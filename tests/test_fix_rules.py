@@ -9,7 +9,16 @@ import pytest
 from tsl.config import Config
 from tsl.engine import Input, check
 
-os.environ.setdefault("TSL_DEBUG_FIXES", "1")
+@pytest.fixture(autouse=True, scope="module")
+def _strict_fixes():
+    """A fix builder that crashes fails these tests (elsewhere it just offers no fix)."""
+    old = os.environ.get("TSL_DEBUG_FIXES")
+    os.environ["TSL_DEBUG_FIXES"] = "1"
+    yield
+    if old is None:
+        os.environ.pop("TSL_DEBUG_FIXES", None)
+    else:
+        os.environ["TSL_DEBUG_FIXES"] = old
 
 HEAD = "import random\nimport logging\nfrom typing import Dict, List\nimport torch\nfrom torch import nn\n\n"
 

@@ -176,10 +176,12 @@ def all_names(file: SourceFile) -> set[str]:
     return names
 
 
-def fresh_name(file: SourceFile, base: str, reserved: Optional[set] = None) -> str:
-    """A name used nowhere in the file (nor in reserved, which it joins: fixes computed
-    from one text must not pick the same name)."""
-    taken = all_names(file) | set(dir(builtins)) | (reserved or set())
+def fresh_name(file: SourceFile, base: str, reserved: Optional[set] = None,
+               scope: Optional[cst.CSTNode] = None) -> str:
+    """A name used nowhere in scope (a function; default: the whole file), nor a builtin, nor in
+    reserved, which it joins: fixes computed from one text must not pick the same name."""
+    used = {n.value for n in names_in(scope)} if scope is not None else all_names(file)
+    taken = used | set(dir(builtins)) | (reserved or set())
     name, index = base, 1
     while name in taken:
         name = f"{base}_{index}"

@@ -96,9 +96,10 @@ class ComplexComprehension(Rule):
                     target.value in {n.value for n in fixkit.names_in(comp)}:
                 target = None
         if not hasattr(self, "_reserved"):
-            self._reserved = set()
+            self._reserved = {}
+        reserved = self._reserved.setdefault(id(self.ctx.function.node), set())
         name = target.value if target is not None else fixkit.fresh_name(
-            file, "filtered" if comp.for_in.ifs else "items", self._reserved)
+            file, "filtered" if comp.for_in.ifs else "items", reserved, self.ctx.function.node)
         unit, nl = fixkit.indent_unit(file), fixkit.newline(file)
         lines, depth = [], 0
         for generator in generators:
@@ -147,6 +148,10 @@ class ComplexComprehension(Rule):
                     if not fixkit.pure(element.value):
                         return None, None
                 child, parent = container, file.parent(container)
+                continue
+            if isinstance(parent, cst.Subscript) and parent.value is child and all(
+                    isinstance(e.slice, cst.Index) and fixkit.pure(e.slice.value) for e in parent.slice):
+                child, parent = parent, file.parent(parent)
                 continue
             if isinstance(parent, cst.Arg) and parent.value is child and not parent.star:
                 call = file.parent(parent)

@@ -105,10 +105,12 @@ class ExternalGlobal(Rule):
             where = _class_body_start(file, klass)
             if where is None:
                 return None
-            at, indent = where
+            at, indent, gap = where
             annotation = f"{spelling.typing('Final')}[{fixkit.render(kind, spelling)}]"
             text = f"{fixkit.newline(file)}{indent}{node.value}: {annotation} = {node.value}"
             edits.append(fixkit.edit_between(file, at, at, text))
+            if gap is not None:  # a blank line between the attributes and the first method
+                edits.append(fixkit.edit_between(file, gap, gap, fixkit.newline(file)))
         return fixkit.fix(
             f"make {node.value} a Final class attribute and read it as {self_name}.{node.value}",
             [*edits, *spelling.import_edits()],
@@ -185,8 +187,9 @@ def _class_binding(klass: cst.ClassDef, name: str):
 
 
 def _class_body_start(file, klass: cst.ClassDef):
-    """(offset, indentation): the end of the line after which class attributes go (the class
-    header, its docstring, or the Final attributes added before)."""
+    """(offset, indentation, gap): the end of the line after which class attributes go (the class
+    header, its docstring, or the Final attributes added before), and where a blank line keeps
+    them apart from a method that follows at once (None: no need)."""
     body = klass.body
     if not isinstance(body, cst.IndentedBlock) or not body.body:
         return None
@@ -198,9 +201,15 @@ def _class_body_start(file, klass: cst.ClassDef):
     line = fixkit.first_line(file, first) - len(first.leading_lines) - 1  # the line ending in ':'
     if fixkit.is_docstring(first):
         line = file.position(statements.pop(0)).end.line
+    ours = False
     while statements and _is_our_attribute(statements[0]) and not statements[0].leading_lines:
         line = file.position(statements.pop(0)).end.line
-    return fixkit.line_end(file, line), indent
+        ours = True
+    gap = None
+    if statements and not ours and isinstance(statements[0], (cst.FunctionDef, cst.ClassDef)) and \
+            not statements[0].leading_lines:
+        gap = fixkit.line_starts(file.text)[fixkit.first_line(file, statements[0]) - 1]
+    return fixkit.line_end(file, line), indent, gap
 
 
 def _is_our_attribute(statement) -> bool:

@@ -120,8 +120,9 @@ class ModuleIndex(Rule):
         attribute = container.attr.value if isinstance(container, cst.Attribute) else "item"
         base = attribute[:-1] if attribute.endswith("s") and len(attribute) > 1 else f"{attribute}_item"
         if not hasattr(self, "_reserved"):
-            self._reserved = set()
-        element_name = fixkit.fresh_name(file, base, self._reserved)
+            self._reserved = {}
+        reserved = self._reserved.setdefault(id(self.ctx.function.node), set())
+        element_name = fixkit.fresh_name(file, base, reserved, self.ctx.function.node)
         container_text = fixkit.source(file, container)
         header = f"{index.value}, {element_name} in enumerate({container_text})" if other_uses else \
             f"{element_name} in {container_text}"
