@@ -202,6 +202,29 @@ def compiler_location(message: str) -> str:
 
 # -- the comparison ------------------------------------------------------------------
 
+def judge(row: dict, errors: dict, entries: set) -> dict:
+    """tsl's verdict for one built model: the errors of the module classes it contains."""
+    own = []
+    known = 0
+    for qual in row["class_names"]:
+        mod_name, cls_name = qual.split(":")
+        key = (mod_name, cls_name)
+        if key in entries:
+            known += 1
+        own += errors.get(key, [])
+    row["tsl"] = sorted(set(own))
+    row["classes"] = known
+    return row
+
+
+def rejudge(package: str, rows: list[dict]):
+    """Recompute only tsl's side for rows measured before (--reuse): the compiler's side is unchanged."""
+    module = importlib.import_module(package)
+    t0 = time.time()
+    errors, entries = static_verdicts(Path(module.__file__).parent)
+    return [judge(row, errors, entries) for row in rows if row["package"] == package], time.time() - t0
+
+
 def measure(package: str, limit: float, jobs: int, match: str | None, show: int):
     module = importlib.import_module(package)
     package_dir = Path(module.__file__).parent
@@ -228,18 +251,10 @@ def measure(package: str, limit: float, jobs: int, match: str | None, show: int)
             if problem is not None:
                 skipped[problem] += 1
                 continue
-            own = []
-            known = 0
-            for qual in classes:
-                mod_name, cls_name = qual.split(":")
-                key = (mod_name, cls_name)
-                if key in entries:
-                    known += 1
-                own += errors.get(key, [])
-            rows.append({"package": package, "model": name, "fails": message is not None,
-                         "message": first_message(message) if message else None,
-                         "at": compiler_location(message) if message else "",
-                         "tsl": sorted(set(own)), "classes": known, "class_names": classes})
+            rows.append(judge({"package": package, "model": name, "fails": message is not None,
+                               "message": first_message(message) if message else None,
+                               "at": compiler_location(message) if message else "",
+                               "class_names": classes}, errors, entries))
         pool.terminate()
     skipped["time limit"] = len(builders) - len(rows) - skipped["build"] - skipped["timeout"]
     return rows, skipped, static_s
@@ -265,14 +280,21 @@ def main(argv=None):
     parser.add_argument("--match", help="only models whose name matches this glob")
     parser.add_argument("--json", type=Path, help="write every row here")
     parser.add_argument("--show", type=int, default=3, help="examples of findings per disagreement")
+    parser.add_argument("--reuse", type=Path, help="take the compiler's verdicts from an earlier --json file "
+                                                   "and recompute only tsl's")
     args = parser.parse_args(argv)
+    previous = json.loads(args.reuse.read_text(encoding="utf-8")) if args.reuse else None
 
     import torch
 
     print(f"torch {torch.__version__}")
     all_rows = []
     for package in args.packages:
-        rows, skipped, static_s = measure(package, args.limit, args.jobs, args.match, args.show)
+        if previous is not None:
+            rows, static_s = rejudge(package, previous)
+            skipped = {"build": 0, "timeout": 0, "time limit": 0}
+        else:
+            rows, skipped, static_s = measure(package, args.limit, args.jobs, args.match, args.show)
         version = getattr(importlib.import_module(package), "__version__", "?")
         counts, precision, recall = tally(rows)
         print(f"\n== {package} {version}: {len(rows)} models scripted "

@@ -193,6 +193,7 @@ class AttrValue:
     kind: str  # None, module, ModuleList, Sequential, ModuleDict, class, partial, lambda, object, mixed, literal kinds, unknown
     node: cst.CSTNode
     detail: str = ""
+    target: object = field(default=None, compare=False)  # the ClassInfo of a module built from a checked class
 
 
 @dataclass
@@ -220,7 +221,7 @@ def _value_kind(value: cst.BaseExpression, file: "SourceFile", program: "Program
 
         if isinstance(target, ClassInfo):
             if program.is_module(target):
-                return AttrValue("module", value, target.name)
+                return AttrValue("module", value, target.name, target)
             if target.is_plain or not target.bases:
                 return AttrValue("object", value, target.name)
             return AttrValue("unknown", value)
@@ -267,10 +268,11 @@ def value_is_mixed(value, file) -> bool:
 
 
 class _SelfAssignments(cst.CSTVisitor):
-    def __init__(self, file, program, attrs: ClassAttributes):
+    def __init__(self, file, program, attrs: ClassAttributes, klass=None):
         self.file = file
         self.program = program
         self.attrs = attrs
+        self.klass = klass
         self.helpers: list[str] = []
 
     def _target(self, target, value) -> None:
@@ -282,8 +284,26 @@ class _SelfAssignments(cst.CSTVisitor):
             kind = _value_kind(value, self.file, self.program) if value is not None else AttrValue("unknown", target)
             self.attrs.values.setdefault(target.attr.value, []).append(kind)
         elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._target(element.value, None)
+            returned = self._returned_tuple(value, len(target.elements))
+            for i, element in enumerate(target.elements):
+                self._target(element.value, returned[i] if returned else None)
+
+    def _returned_tuple(self, value, size: int):
+        """`a, b = self.helper(...)` where every return of helper is a tuple of that size: its elements."""
+        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
+                and isinstance(value.func.value, cst.Name) and value.func.value.value == "self"
+                and self.klass is not None):
+            return None
+        helper = self.program.method(self.klass, value.func.attr.value)
+        if helper is None or helper.node is None:
+            return None
+        returns = [n for n in _iter_nodes(helper.node.body) if isinstance(n, cst.Return)]
+        if len(returns) != 1 or not isinstance(returns[0].value, cst.Tuple):
+            return None
+        elements = returns[0].value.elements
+        if len(elements) != size or any(isinstance(e, cst.StarredElement) for e in elements):
+            return None
+        return [e.value for e in elements]
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
@@ -385,7 +405,7 @@ def attributes(program: "Program", klass: "ClassInfo") -> ClassAttributes:
         if id(function) in seen:
             continue
         seen.add(id(function))
-        visitor = _SelfAssignments(function.file, program, attrs)
+        visitor = _SelfAssignments(function.file, program, attrs, klass)
         function.node.body.visit(visitor)
         for name in visitor.helpers:
             helper = program.method(klass, name)
@@ -401,6 +421,13 @@ def attributes(program: "Program", klass: "ClassInfo") -> ClassAttributes:
                 attrs.elsewhere.setdefault(name, set()).add(method.name)
     cache[id(klass)] = attrs
     return attrs
+
+
+def _iter_nodes(node):
+    yield node
+    for child in node.children:
+        if not isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            yield from _iter_nodes(child)
 
 
 def self_attribute(node: cst.CSTNode) -> Optional[str]:

@@ -60,8 +60,9 @@ class UnsupportedTensorMethod(Rule):
             if attrs.kinds(name) & OTHER_KINDS:
                 return False
         if isinstance(receiver, cst.Name):
-            # a name bound to a class or module (e.g. `np`) is not a tensor
+            # only a local or parameter may be a tensor here: a module-level name (an import such as
+            # `torch` or `np`, a class) is not, and a module-level tensor is TSL302's
             names = self.qualified_names(receiver)
-            if any("." in n and "<locals>" not in n for n in names):
+            if not any("<locals>" in n for n in names):
                 return False
         return True
