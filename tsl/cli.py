@@ -83,13 +83,16 @@ def cli() -> None:
 @click.option("--verify-timeout", type=float, default=None, metavar="S",
               help="Seconds allowed for importing each file and for each target (default 120).")
 @click.option("--compile", "compile_", is_flag=True, help="With --verify: also time torch.compile(module).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Worker processes for big runs (default: all cores).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache in .tsl_cache/.")
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place, then report what remains.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix, --fix-only or --diff: also apply unsafe fixes.")
 @click.option("--fix-only", is_flag=True, help="Apply fixes and report nothing else (exit 0 unless a write fails).")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff and write nothing "
               "(exit 1 when there is something to fix).")
 def check(paths, select, ignore, extend_select, output_format, output, exit_zero, quiet, statistics, no_color,
-          force_exclude, stdin_filename, verify, device, verify_timeout, compile_, fix, unsafe_fixes,
+          force_exclude, stdin_filename, verify, device, verify_timeout, compile_, jobs, no_cache, fix, unsafe_fixes,
           fix_only, diff) -> None:
     """Check PATHS (default: .) for TorchScript blockers."""
     from tsl.config import ConfigError, load_config, validate_codes
@@ -130,12 +133,13 @@ def check(paths, select, ignore, extend_select, output_format, output, exit_zero
 
         fixing = fix_command(inputs, config, unsafe=unsafe_fixes, diff=diff, fix_only=fix_only, stdin=stdin,
                              quiet=quiet, exit_zero=exit_zero, echo=lambda m: click.echo(m, err=True),
-                             write_stdout=_write_stdout)
+                             write_stdout=_write_stdout,
+                             check_options={"jobs": jobs or _default_jobs()})
         if fixing.exit is not None:
             sys.exit(fixing.exit)
         result = fixing.result
     else:
-        result = run_check(inputs, config)
+        result = run_check(inputs, config, jobs=jobs or _default_jobs(), cache=None if no_cache else _cache(config))
     if verifier is not None:
         verifier.run(result, quiet=quiet or output_format != "text")
     if output_format in ("json", "sarif", "github"):
@@ -170,6 +174,18 @@ def _write_stdout(data: bytes) -> None:
     else:
         buffer.write(data)
         buffer.flush()
+
+
+def _default_jobs() -> int:
+    from tsl.pipeline import default_jobs
+
+    return default_jobs()
+
+
+def _cache(config):
+    from tsl.cache import Cache
+
+    return Cache(config.root, config, warn=lambda message: click.echo(f"tsl: warning: {message}", err=True))
 
 
 def _stdin_wanted(paths, stdin_filename) -> bool:
@@ -247,6 +263,23 @@ def _print_text(result, files, root, output, quiet, statistics, no_color, source
     console = Console(no_color=no_color or bool(os.environ.get("NO_COLOR")), highlight=False, soft_wrap=True)
     for line in lines:
         console.print(line)
+
+
+@cli.command()
+def clean() -> None:
+    """Remove the cache (.tsl_cache/ at the project root)."""
+    from tsl.cache import CACHE_DIR, clean as remove
+    from tsl.config import ConfigError, load_config
+
+    try:
+        root = load_config(Path.cwd()).root
+    except ConfigError as exc:
+        raise Failure(str(exc)) from None
+    try:
+        removed = remove(root)
+    except OSError as exc:
+        raise Failure(f"cannot remove {root / CACHE_DIR}: {exc.strerror or exc}") from None
+    click.echo(f"Removed {root / CACHE_DIR}." if removed else f"No cache at {root / CACHE_DIR}.", err=True)
 
 
 @cli.command()

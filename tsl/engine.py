@@ -12,6 +12,7 @@ import libcst as cst
 from tsl.analysis.index import FileIndex, build_index
 from tsl.analysis.source import ParseFailure, SourceFile, parse_source
 from tsl.analysis.targets import Compiled, EntryPoint, Program
+from tsl.analysis.walk import walk
 from tsl.config import Config
 from tsl.discovery import matches, relative
 from tsl.finding import ERROR, Finding
@@ -76,12 +77,13 @@ def run_rules(file: SourceFile, program: Program, compiled: list[Compiled], conf
     rules = [rule(ctx) for rule in all_rules()
              if config.enabled(rule.code) and rule.code != "TSL001" and rule.applies(version)]
     table = _dispatch_table(rules)
-    for record in sorted(compiled, key=lambda c: file.position(c.function.node).start.line):
+    for record in sorted(compiled, key=lambda c: c.function.line):
         ctx.compiled = record
         ctx.emitted = True
         for rule in rules:
             rule.check_function(record.function.node)
-        record.function.node.body.visit(_Dispatcher(table, ctx))
+        dispatcher = _Dispatcher(table, ctx)
+        walk(record.function.node.body, dispatcher.on_visit, dispatcher.on_leave)
     return ctx.findings
 
 
@@ -105,40 +107,28 @@ def suppressed(finding: Finding, lines: list[str]) -> bool:
     return False
 
 
-def check(inputs: Iterable[Input], config: Config) -> Result:
-    result = Result()
-    sources: list[SourceFile] = []
-    for item in inputs:
-        result.files.append(item.relpath)
-        try:
-            sources.append(parse_source(item.path, item.relpath, item.data))
-        except ParseFailure as failure:
-            if config.enabled("TSL001"):
-                result.findings.append(parse_error_finding(item.relpath, failure))
-        except OSError as exc:
-            failure = ParseFailure(f"cannot read: {exc.strerror or exc}")
-            result.findings.append(parse_error_finding(item.relpath, failure))
-    indexes = [build_index(source) for source in sources]
-    program = Program(indexes)
-    result.entry_points = program.entry_points()
-    by_file: dict[int, list[Compiled]] = defaultdict(list)
-    for record in program.compiled(result.entry_points):
-        by_file[id(record.function.file)].append(record)
-    for source in sources:
-        if FILE_NOQA.search(source.text):
+def filter_findings(source: SourceFile, findings: list[Finding], config: Config) -> list[Finding]:
+    """Drop what per-file-ignores and `# noqa` comments suppress."""
+    extra_ignore = tuple(
+        code for glob, codes in config.per_file_ignores.items() if matches(source.relpath, [glob]) for code in codes
+    )
+    kept = []
+    for finding in findings:
+        if extra_ignore and not config.enabled(finding.code, extra_ignore):
             continue
-        findings = run_rules(source, program, by_file.get(id(source), []), config)
-        extra_ignore = tuple(
-            code for glob, codes in config.per_file_ignores.items() if matches(source.relpath, [glob]) for code in codes
-        )
-        for finding in findings:
-            if extra_ignore and not config.enabled(finding.code, extra_ignore):
-                continue
-            if suppressed(finding, source.lines):
-                continue
-            result.findings.append(finding)
-    result.findings = sorted(set(result.findings), key=Finding.sort_key)
-    return result
+        if suppressed(finding, source.lines):
+            continue
+        kept.append(finding)
+    return kept
+
+
+def check(inputs: Iterable[Input], config: Config, jobs: int = 1, cache=None) -> Result:
+    """Check inputs: jobs > 1 uses worker processes for big runs; cache is a tsl.cache.Cache.
+
+    The findings are the same for any jobs, with or without a cache (see tsl.pipeline)."""
+    from tsl.pipeline import run
+
+    return run(inputs, config, jobs=jobs, cache=cache)
 
 
 def inputs_for(paths: list[Path], root: Path) -> list[Input]:

@@ -1,6 +1,7 @@
 """A per-file index: the functions, classes and calls that reachability needs."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -8,6 +9,7 @@ import libcst as cst
 
 from tsl.analysis.emission import dead_nodes
 from tsl.analysis.source import SourceFile
+from tsl.analysis.walk import children, iter_nodes
 
 SCRIPT = {"torch.jit.script", "torch.jit._script.script"}
 IGNORE = {"torch.jit.ignore", "torch.jit.unused", "torch._jit_internal.ignore", "torch._jit_internal.unused"}
@@ -44,6 +46,10 @@ class FunctionInfo:
     dead: set[int]  # ids of nodes the compiler does not emit
     self_calls: list[str] = field(default_factory=list)  # self.m(...) in emitted code
     global_calls: list[set[str]] = field(default_factory=list)  # absolute names called
+    line: int = 0  # where the def starts (1-based line, 1-based column)
+    column: int = 0
+    all_self_calls: list[str] = field(default_factory=list)  # methods: every self.m(...), emitted or not
+    all_calls: list[set[str]] = field(default_factory=list)  # methods: every other call, emitted or not
 
     @property
     def qualname(self) -> str:
@@ -76,6 +82,8 @@ class ClassInfo:
     decorators: set[str]
     methods: dict[str, FunctionInfo] = field(default_factory=dict)
     unused_properties: set[str] = field(default_factory=set)
+    line: int = 0
+    column: int = 0
 
     @property
     def is_plain(self) -> bool:
@@ -104,30 +112,36 @@ def decorator_names(file: SourceFile, node) -> set[str]:
     return names
 
 
-class _CallCollector(cst.CSTVisitor):
-    """Calls in the emitted part of one function body."""
+_SKIPPED = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
-    def __init__(self, file: SourceFile, info: FunctionInfo):
-        self.file = file
-        self.info = info
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if id(node) in self.info.dead:
-            return False
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            return False
-        if isinstance(node, cst.Call):
-            func = node.func
-            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
-                self.info.self_calls.append(func.attr.value)
-            else:
-                names = self.file.qualified_names(func)
-                if names:
-                    self.info.global_calls.append(names)
-        return True
+def _collect_calls(file: SourceFile, info: FunctionInfo, node: cst.CSTNode, emitted: bool) -> None:
+    """Calls in one function body, in visit order: the emitted ones (not in dead code,
+    nested defs or lambdas) and, for methods, all of them (for __init__ scanning)."""
+    if emitted and (id(node) in info.dead or isinstance(node, _SKIPPED)):
+        emitted = False
+        if info.class_name is None:
+            return
+    if isinstance(node, cst.Call):
+        func = node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
+            if emitted:
+                info.self_calls.append(func.attr.value)
+            if info.class_name is not None:
+                info.all_self_calls.append(func.attr.value)
+        else:
+            names = file.qualified_names(func)
+            if names:
+                if emitted:
+                    info.global_calls.append(names)
+                if info.class_name is not None:
+                    info.all_calls.append(names)
+    for child in children(node):
+        _collect_calls(file, info, child, emitted)
 
 
 def _function_info(file: SourceFile, node: cst.FunctionDef, class_name: Optional[str]) -> FunctionInfo:
+    position = file.position(node)
     info = FunctionInfo(
         node=node,
         file=file,
@@ -135,8 +149,10 @@ def _function_info(file: SourceFile, node: cst.FunctionDef, class_name: Optional
         class_name=class_name,
         decorators=decorator_names(file, node),
         dead=dead_nodes(node.body, file.qualified_names),
+        line=position.start.line,
+        column=position.start.column + 1,
     )
-    node.body.visit(_CallCollector(file, info))
+    _collect_calls(file, info, node.body, True)
     return info
 
 
@@ -149,19 +165,23 @@ def _string_values(expr) -> set[str]:
     return values
 
 
-class _ScriptCallFinder(cst.CSTVisitor):
-    def __init__(self, file: SourceFile, index: FileIndex):
-        self.file = file
-        self.index = index
+# A name resolves to torch.jit.script only through an import or a definition that
+# spells `script` as a whole word, so files without it need no scan.
+_SCRIPT_WORD = re.compile(r"\bscript\b")
 
-    def visit_Call(self, node: cst.Call) -> None:
-        if node.args and self.file.qualified_names(node.func) & SCRIPT:
+
+def _find_script_calls(file: SourceFile, index: FileIndex) -> None:
+    """torch.jit.script(X) calls anywhere in the module, in visit order."""
+    if not _SCRIPT_WORD.search(file.text):
+        return
+    for node in iter_nodes(file.module):
+        if isinstance(node, cst.Call) and node.args and file.qualified_names(node.func) & SCRIPT:
             target = node.args[0].value
             if isinstance(target, cst.Call):  # torch.jit.script(Net(...))
                 target = target.func
-            names = self.file.qualified_names(target)
+            names = file.qualified_names(target)
             if names:
-                self.index.scripted_names.append(names)
+                index.scripted_names.append(names)
 
 
 def build_index(file: SourceFile) -> FileIndex:
@@ -173,7 +193,7 @@ def build_index(file: SourceFile) -> FileIndex:
                 index.functions[function.name] = function
         elif isinstance(statement, cst.ClassDef):
             index.classes[statement.name.value] = _class_info(file, statement)
-    file.module.visit(_ScriptCallFinder(file, index))
+    _find_script_calls(file, index)
     return index
 
 
@@ -185,6 +205,7 @@ def _class_info(file: SourceFile, node: cst.ClassDef) -> ClassInfo:
         if not found and isinstance(arg.value, (cst.Name, cst.Attribute)):
             found = {cst.helpers.get_full_name_for_node(arg.value) or "?"}
         bases.append(found or {"?"})
+    position = file.position(node)
     info = ClassInfo(
         node=node,
         file=file,
@@ -192,6 +213,8 @@ def _class_info(file: SourceFile, node: cst.ClassDef) -> ClassInfo:
         absname=f"{file.module_name}.{name}" if file.module_name else name,
         bases=bases,
         decorators=decorator_names(file, node),
+        line=position.start.line,
+        column=position.start.column + 1,
     )
     for statement in node.body.body:
         if isinstance(statement, cst.FunctionDef):

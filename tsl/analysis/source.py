@@ -17,7 +17,60 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
+from tsl.analysis.walk import install_fast_visit, parent_map
+
 METADATA = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
+install_fast_visit()
+
+
+class LazyMetadata:
+    """file.metadata[Provider]: computed on first use, once per file.
+
+    Parents come from a walk that does not rebuild nodes, and qualified names are
+    asked of the scope only for the nodes a rule looks at: both give what
+    ParentNodeProvider and QualifiedNameProvider would.
+    """
+
+    def __init__(self, module: cst.Module):
+        self.module = module
+        self._wrapper: Optional[MetadataWrapper] = None
+        self._resolved: dict = {}
+
+    def __getitem__(self, provider):
+        found = self._resolved.get(provider)
+        if found is None:
+            found = self._resolved[provider] = self._resolve(provider)
+        return found
+
+    def __contains__(self, provider) -> bool:
+        return provider in self._resolved
+
+    def _resolve(self, provider):
+        if provider is ParentNodeProvider:
+            return parent_map(self.module)
+        if provider is QualifiedNameProvider:
+            return _QualifiedNames(self[ScopeProvider])
+        if self._wrapper is None:
+            self._wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+        return self._wrapper.resolve(provider)
+
+
+class _QualifiedNames:
+    """QualifiedNameProvider's mapping, computed per node on request."""
+
+    def __init__(self, scopes):
+        self._scopes = scopes
+        self._cache: dict = {}
+
+    def get(self, node, default=None):
+        found = self._cache.get(node)
+        if found is None:
+            scope = self._scopes.get(node)
+            found = self._cache[node] = scope.get_qualified_names_for(node) if scope else set()
+        return found
+
+    def __getitem__(self, node):
+        return self.get(node)
 
 
 class ParseFailure(Exception):
@@ -66,7 +119,7 @@ class SourceFile:
     module: cst.Module
     module_name: str
     package: str
-    metadata: dict = field(default_factory=dict)
+    metadata: LazyMetadata = None  # type: ignore[assignment]
     lines: list[str] = field(default_factory=list)
 
     def meta(self, provider, node: cst.CSTNode, default=None):
@@ -116,8 +169,7 @@ def parse_source(path: Path, relpath: str, data: Optional[bytes] = None) -> Sour
         raise ParseFailure(f"syntax error: {exc.message}", exc.raw_line, exc.raw_column + 1) from None
     except Exception as exc:  # libcst raises a few other kinds on odd input
         raise ParseFailure(f"cannot parse: {exc}") from None
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    metadata = wrapper.resolve_many(METADATA)
+    metadata = LazyMetadata(module)
     name, package = module_name_for(path)
     return SourceFile(
         path=path,

@@ -11,8 +11,6 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
-import libcst as cst
-
 from tsl.analysis.index import SCRIPT, ClassInfo, FileIndex, FunctionInfo, is_torch_module_base
 from tsl.finding import Step
 
@@ -104,7 +102,7 @@ class Program:
 
         def add(obj, kind):
             path = obj.file.relpath
-            line = obj.file.position(obj.node).start.line
+            line = obj.line
             entries.setdefault((path, obj.name), EntryPoint(obj.name, kind, path, line, obj))
 
         for index in self.indexes:
@@ -160,11 +158,11 @@ class Program:
             if id(function) in seen:
                 continue
             seen.add(id(function))
-            for names in _all_calls(function):
+            for names in function.all_calls:
                 target = self.lookup(names)
                 if isinstance(target, ClassInfo) and self.is_module(target) and target not in found:
                     found.append(target)
-            for name in _all_self_calls(function):
+            for name in function.all_self_calls:
                 method = self.method(klass, name)
                 if method is not None:
                     queue.append(method)
@@ -197,8 +195,7 @@ class Program:
                 continue
             seen.add(key)
             label = f"{owner.name}.{function.name}" if owner is not None else function.qualname
-            position = function.file.position(function.node)
-            chain = prefix + (Step(label, function.file.relpath, position.start.line, position.start.column + 1),)
+            chain = prefix + (Step(label, function.file.relpath, function.line, function.column),)
             yield function, owner, chain
             for name in function.self_calls:
                 if owner is None:
@@ -221,36 +218,7 @@ class Program:
         for method in self.roots(klass):
             queue.append((method, klass, prefix))
         if self.is_module(klass):
-            position = klass.file.position(klass.node)
-            here = prefix + (Step(klass.name, klass.file.relpath, position.start.line, position.start.column + 1),)
+            here = prefix + (Step(klass.name, klass.file.relpath, klass.line, klass.column),)
             for sub in self.submodules(klass):
                 self._enqueue_class(sub, here, queue, visited)
 
-
-def _all_calls(function: FunctionInfo):
-    """Every call in a function, emitted or not (for __init__ scanning)."""
-    collector = _AnyCall(function)
-    function.node.body.visit(collector)
-    return collector.calls
-
-
-def _all_self_calls(function: FunctionInfo):
-    collector = _AnyCall(function)
-    function.node.body.visit(collector)
-    return collector.self_calls
-
-
-class _AnyCall(cst.CSTVisitor):
-    def __init__(self, function: FunctionInfo):
-        self.function = function
-        self.calls: list[set[str]] = []
-        self.self_calls: list[str] = []
-
-    def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self":
-            self.self_calls.append(func.attr.value)
-            return
-        names = self.function.file.qualified_names(func)
-        if names:
-            self.calls.append(names)

@@ -1,0 +1,263 @@
+"""Fast read-only traversal of LibCST trees.
+
+`CSTNode.visit` rebuilds every node it passes (it is written for transformers),
+which makes a read-only walk cost about as much as parsing. This module visits
+the same children in the same order without rebuilding anything: the order of
+each node class's fields is learned once, from the class's own
+`_visit_and_replace_children`, and then reused.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable, Iterator, Optional
+
+import libcst as cst
+
+_CSTNode = cst.CSTNode
+_ORDER: dict[type, tuple[str, ...]] = {}
+_UNSURE: dict[type, tuple[str, ...]] = {}
+
+
+class _FieldRecorder(cst.CSTVisitor):
+    """Records the field names a node's _visit_and_replace_children visits, in order."""
+
+    def __init__(self) -> None:
+        self.fields: list[str] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return False
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        if not self.fields or self.fields[-1] != attribute:
+            self.fields.append(attribute)
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        pass
+
+
+def _learn(node: cst.CSTNode) -> tuple[str, ...]:
+    recorder = _FieldRecorder()
+    node._visit_and_replace_children(recorder)
+    fields = list(recorder.fields)
+    for name in _ORDER.get(type(node), ()):
+        if name not in fields:  # seen on an earlier instance only
+            fields.append(name)
+    order = tuple(fields)
+    _ORDER[type(node)] = order
+    # Fields this instance did not visit because they were empty (e.g. an absent
+    # format_spec): until an instance visits them their place is unknown.
+    unsure = tuple(
+        f.name for f in dataclasses.fields(node)
+        if f.name not in order and _empty(getattr(node, f.name))
+    )
+    if unsure:
+        _UNSURE[type(node)] = unsure
+    else:
+        _UNSURE.pop(type(node), None)
+    return order
+
+
+def _empty(value) -> bool:
+    return value is None or (type(value) in (tuple, list) and not value)
+
+
+def _fields(node: cst.CSTNode) -> tuple[str, ...]:
+    kind = type(node)
+    order = _ORDER.get(kind)
+    if order is None:
+        return _learn(node)
+    unsure = _UNSURE.get(kind)
+    if unsure is not None and any(not _empty(getattr(node, name)) for name in unsure):
+        return _learn(node)
+    return order
+
+
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """node.children, without rebuilding node."""
+    found: list[cst.CSTNode] = []
+    for name in _fields(node):
+        value = getattr(node, name)
+        if isinstance(value, _CSTNode):
+            found.append(value)
+        elif type(value) is tuple or type(value) is list:
+            for item in value:
+                if isinstance(item, _CSTNode):
+                    found.append(item)
+    return found
+
+
+def walk(node: cst.CSTNode, on_visit: Callable[[cst.CSTNode], bool],
+         on_leave: Optional[Callable[[cst.CSTNode], None]] = None) -> None:
+    """Call on_visit(n) before n's children (skip them when it returns False) and
+    on_leave(n) after, in the order CSTNode.visit would."""
+    if not on_visit(node):
+        if on_leave is not None:
+            on_leave(node)
+        return
+    for name in _fields(node):
+        value = getattr(node, name)
+        if isinstance(value, _CSTNode):
+            walk(value, on_visit, on_leave)
+        elif type(value) is tuple or type(value) is list:
+            for item in value:
+                if isinstance(item, _CSTNode):
+                    walk(item, on_visit, on_leave)
+    if on_leave is not None:
+        on_leave(node)
+
+
+def iter_nodes(node: cst.CSTNode, skip: Callable[[cst.CSTNode], bool] = lambda n: False) -> Iterator[cst.CSTNode]:
+    """Pre-order, in visit order; the children of nodes for which skip(n) is true are not entered."""
+    stack = [node]
+    order = _ORDER
+    while stack:
+        current = stack.pop()
+        yield current
+        if skip(current):
+            continue
+        pending = []
+        for name in _fields(current):
+            value = getattr(current, name)
+            if isinstance(value, _CSTNode):
+                pending.append(value)
+            elif type(value) is tuple or type(value) is list:
+                for item in value:
+                    if isinstance(item, _CSTNode):
+                        pending.append(item)
+        pending.reverse()
+        stack.extend(pending)
+
+
+def parent_map(root: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode]:
+    """What ParentNodeProvider computes: each node below root mapped to its parent."""
+    parents: dict[cst.CSTNode, cst.CSTNode] = {}
+    stack = [root]
+    order = _ORDER
+    while stack:
+        current = stack.pop()
+        for name in _fields(current):
+            value = getattr(current, name)
+            if isinstance(value, _CSTNode):
+                parents[value] = current
+                stack.append(value)
+            elif type(value) is tuple or type(value) is list:
+                for item in value:
+                    if isinstance(item, _CSTNode):
+                        parents[item] = current
+                        stack.append(item)
+    return parents
+
+
+# -- faster CSTNode.visit for read-only visitors ------------------------------------
+
+_ORIGINAL_VISIT = cst.CSTNode.visit
+_NO_HOOKS: frozenset = frozenset()
+_ALL = None  # every node type may have attribute hooks: always take LibCST's own path
+_CLASS_HOOKS: dict[type, Optional[frozenset]] = {}
+
+
+def _attribute_hooks(visitor: cst.CSTVisitor) -> Optional[frozenset]:
+    """Node type names for which visitor has visit_<Type>_<field>/leave_<Type>_<field> methods.
+
+    Only for those nodes do the attribute callbacks do anything, and only those
+    nodes need LibCST's own (rebuilding) traversal. _ALL when that cannot be told."""
+    found = visitor.__dict__.get("_tsl_hooks", False)
+    if found is not False:
+        return found
+    kind = type(visitor)
+    from libcst._batched_visitor import _BatchedCSTVisitor
+
+    if isinstance(visitor, _BatchedCSTVisitor):
+        names = set()
+        for method in visitor.visitor_methods:
+            parts = method.split("_", 2)
+            if len(parts) == 3:
+                names.add(parts[1])
+        found = frozenset(names) if type(visitor).on_visit_attribute is _BatchedCSTVisitor.on_visit_attribute \
+            and type(visitor).on_leave_attribute is _BatchedCSTVisitor.on_leave_attribute else _ALL
+    elif kind in _CLASS_HOOKS:
+        found = _CLASS_HOOKS[kind]
+    else:
+        if (kind.on_visit_attribute is not cst.CSTVisitor.on_visit_attribute
+                or kind.on_leave_attribute is not cst.CSTVisitor.on_leave_attribute):
+            found = _ALL
+        else:
+            names = set()
+            for name in dir(kind):
+                if not (name.startswith("visit_") or name.startswith("leave_")):
+                    continue
+                parts = name.split("_", 2)
+                if len(parts) == 3 and not getattr(getattr(kind, name, None), "_is_no_op", False):
+                    names.add(parts[1])
+            found = frozenset(names)
+        _CLASS_HOOKS[kind] = found
+    try:
+        visitor.__dict__["_tsl_hooks"] = found
+    except (AttributeError, TypeError):  # pragma: no cover (a visitor with __slots__)
+        pass
+    return found
+
+
+_IS_VISITOR: dict[type, bool] = {}
+_IS_NODE: dict[type, bool] = {}
+
+
+def _is_node(kind: type) -> bool:
+    found = _IS_NODE.get(kind)
+    if found is None:
+        found = _IS_NODE[kind] = issubclass(kind, _CSTNode)
+    return found
+
+
+def _fast_visit(self, visitor):
+    is_visitor = _IS_VISITOR.get(type(visitor))
+    if is_visitor is None:
+        is_visitor = _IS_VISITOR[type(visitor)] = isinstance(visitor, cst.CSTVisitor)
+    if not is_visitor:
+        return _ORIGINAL_VISIT(self, visitor)
+    hooks = visitor.__dict__.get("_tsl_hooks", False)
+    if hooks is False:
+        hooks = _attribute_hooks(visitor)
+    if hooks is _ALL or (hooks and type(self).__name__ in hooks):
+        return _ORIGINAL_VISIT(self, visitor)
+    if visitor.on_visit(self):
+        order = _ORDER.get(type(self))
+        if order is None or type(self) in _UNSURE:
+            order = _fields(self)
+        is_node = _IS_NODE
+        for name in order:
+            value = getattr(self, name)
+            kind = type(value)
+            if kind is tuple or kind is list:
+                for item in value:
+                    node = is_node.get(type(item))
+                    if node is None:
+                        node = _is_node(type(item))
+                    if node:
+                        item.visit(visitor)
+            else:
+                node = is_node.get(kind)
+                if node is None:
+                    node = _is_node(kind)
+                if node:
+                    value.visit(visitor)
+    visitor.on_leave(self)
+    return self
+
+
+def install_fast_visit() -> None:
+    """Make CSTNode.visit skip rebuilding the tree for read-only visitors (CSTVisitor).
+
+    The visitor sees exactly the calls it would otherwise: on_visit, then the
+    children in the same order, then on_leave; nodes whose attribute callbacks
+    the visitor listens to still go through LibCST's own traversal. Set
+    TSL_LIBCST_VISIT=1 in the environment to keep LibCST's traversal everywhere."""
+    import os
+
+    if os.environ.get("TSL_LIBCST_VISIT"):
+        return
+    cst.CSTNode.visit = _fast_visit
+
+
+def uninstall_fast_visit() -> None:
+    cst.CSTNode.visit = _ORIGINAL_VISIT

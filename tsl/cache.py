@@ -1,0 +1,225 @@
+"""The result cache in .tsl_cache/ at the project root, like ruff's.
+
+There is a folder per build of tsl (its version and sources, so any change to
+a rule starts afresh; LibCST's and Python's versions) and, inside it, per
+effective configuration (Config.fingerprint()), holding:
+
+- files.pickle: {relpath: ((content hash, module, package), FileReport)}, the
+  summary of each file. It depends only on the file, so an entry is valid
+  while its key matches.
+- checks.pickle: {relpath: (key, compiled context, FileCheck, {other relpath:
+  key}, manifest)}, the findings of each file's compiled functions with what
+  they depended on; tsl.pipeline reuses one only while all of that holds.
+- results/<manifest>.pickle: the last few whole results, named after the
+  manifest (every file's path, hash and module). A run where nothing changed
+  loads one of these and parses nothing.
+
+Cross-file effects need no invalidation: they are recomputed from the reports
+on every run whose manifest is new (see tsl.pipeline).
+
+Pickles are read with an unpickler that only builds tsl's own data classes and
+plain containers. A cache that cannot be read or written costs a warning on
+stderr, never the run.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import pickle
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Optional
+
+if TYPE_CHECKING:
+    from tsl.config import Config
+    from tsl.engine import Result
+
+CACHE_DIR = ".tsl_cache"
+FORMAT = 1
+KEEP_RESULTS = 8
+KEEP_BUILDS = 4
+_PROTOCOL = 5
+
+_ALLOWED = {
+    ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "dict"), ("builtins", "list"),
+    ("builtins", "tuple"),
+    ("tsl.finding", "Finding"), ("tsl.finding", "Step"), ("tsl.finding", "Fix"), ("tsl.finding", "Edit"),
+    ("tsl.analysis.index", "FileIndex"), ("tsl.analysis.index", "FunctionInfo"),
+    ("tsl.analysis.index", "ClassInfo"),
+    ("tsl.analysis.targets", "EntryPoint"),
+    ("tsl.pipeline", "FileReport"), ("tsl.pipeline", "FileStub"), ("tsl.pipeline", "FileCheck"),
+    ("tsl.pipeline", "Recorded"), ("tsl.pipeline", "DetachedFunctionInfo"), ("tsl.pipeline", "DetachedClassInfo"),
+}
+
+
+class _SafeUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str):
+        if (module, name) in _ALLOWED:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"unexpected {module}.{name} in the cache")
+
+
+def _load(path: Path):
+    with open(path, "rb") as handle:
+        return _SafeUnpickler(handle).load()
+
+
+def _source_fingerprint() -> str:
+    """tsl's version and the bytes of its sources: any change to a rule or the engine starts afresh."""
+    import tsl
+
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{FORMAT}\0{tsl.__version__}\0{sys.version}\0{_libcst_version()}\0".encode())
+    package = Path(tsl.__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode())
+        try:
+            h.update(path.read_bytes())
+        except OSError:
+            pass
+    return h.hexdigest()
+
+
+def _libcst_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("libcst")
+    except Exception:  # pragma: no cover
+        return "?"
+
+
+class Cache:
+    def __init__(self, root: Path, config: "Config", warn: Optional[Callable[[str], None]] = None):
+        self.base = root / CACHE_DIR
+        self.warn = warn or (lambda message: print(f"tsl: warning: {message}", file=sys.stderr))
+        self.build = self.base / _source_fingerprint()[:24]
+        self.folder = self.build / hashlib.blake2b(config.fingerprint().encode(), digest_size=12).hexdigest()
+        self._reports: Optional[dict] = None
+        self._checks: Optional[dict] = None
+        self._warned: set[str] = set()
+
+    # -- reading --
+    def _read(self, path: Path, kind: type):
+        try:
+            data = _load(path)
+        except FileNotFoundError:
+            return None
+        except Exception as exc:  # corrupt, truncated, unreadable
+            self._warn_once(f"ignoring the unreadable cache file {path}: {type(exc).__name__}: {exc}")
+            return None
+        if not isinstance(data, kind):
+            self._warn_once(f"ignoring the unreadable cache file {path}: not a tsl cache")
+            return None
+        return data
+
+    def load_result(self, manifest: str) -> Optional["Result"]:
+        found = self._read(self.folder / "results" / f"{manifest}.pickle", tuple)
+        if found is None or len(found) != 3:
+            return None
+        from tsl.engine import Result
+
+        files, findings, entry_points = found
+        return Result(findings=findings, files=files, entry_points=entry_points)
+
+    def load_reports(self) -> dict:
+        if self._reports is None:
+            self._reports = self._read(self.folder / "files.pickle", dict) or {}
+        return self._reports
+
+    def load_checks(self) -> dict:
+        if self._checks is None:
+            self._checks = self._read(self.folder / "checks.pickle", dict) or {}
+        return self._checks
+
+    # -- writing --
+    def store(self, manifest: str, result: "Result", reports: dict, checks: dict) -> None:
+        try:
+            self._ensure_folder()
+            self._reports = self._merge("files.pickle", self.load_reports(), reports)
+            self._checks = self._merge("checks.pickle", self.load_checks(), checks)
+            results = self.folder / "results"
+            results.mkdir(exist_ok=True)
+            self._write(results / f"{manifest}.pickle", (result.files, result.findings, result.entry_points))
+            self._prune(results.glob("*.pickle"), KEEP_RESULTS, shutil_rm=False)
+        except OSError as exc:
+            self._warn_once(f"cannot write the cache in {self.base}: {exc.strerror or exc}")
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            self._warn_once(f"cannot write the cache in {self.base}: {type(exc).__name__}: {exc}")
+
+    def _merge(self, name: str, current: dict, new: dict) -> dict:
+        """current updated with new, written out when anything changed."""
+        def same(old, entry) -> bool:
+            return old is entry or (isinstance(old, tuple) and len(old) == len(entry)
+                                    and all(a is b or a == b for a, b in zip(old, entry)))
+
+        if all(same(current.get(path), entry) for path, entry in new.items()):
+            return current
+        merged = dict(current)
+        merged.update(new)
+        for path in [p for p in merged if p not in new and not (self.base.parent / p).exists()]:
+            del merged[path]  # a file that is gone
+        self._write(self.folder / name, merged)
+        return merged
+
+    def _ensure_folder(self) -> None:
+        if not self.base.is_dir():
+            self.base.mkdir(parents=True, exist_ok=True)
+        ignore = self.base / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# Created by tsl: the cache is never committed.\n*\n", encoding="utf-8")
+        tag = self.base / "CACHEDIR.TAG"
+        if not tag.exists():
+            tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n"
+                           "# This file is a cache directory tag created by tsl.\n", encoding="utf-8")
+        if not self.build.is_dir():
+            self.build.mkdir()
+            # Older builds of tsl: keep a few (another environment may use one).
+            self._prune((p for p in self.base.iterdir() if p.is_dir()), KEEP_BUILDS, shutil_rm=True)
+        self.folder.mkdir(exist_ok=True)
+
+    @staticmethod
+    def _prune(paths, keep: int, shutil_rm: bool) -> None:
+        def age(path: Path) -> float:
+            try:
+                return path.stat().st_mtime
+            except OSError:
+                return 0.0
+
+        for path in sorted(paths, key=age, reverse=True)[keep:]:
+            try:
+                shutil.rmtree(path) if shutil_rm else path.unlink()
+            except OSError:
+                pass
+
+    def _write(self, path: Path, value) -> None:
+        buffer = io.BytesIO()
+        pickle.dump(value, buffer, protocol=_PROTOCOL)
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(buffer.getbuffer())
+            os.replace(temp, path)
+        except BaseException:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
+            raise
+
+    def _warn_once(self, message: str) -> None:
+        if message not in self._warned:
+            self._warned.add(message)
+            self.warn(message)
+
+
+def clean(root: Path) -> bool:
+    """Remove root/.tsl_cache; False if there was none."""
+    folder = root / CACHE_DIR
+    if not folder.exists():
+        return False
+    shutil.rmtree(folder)
+    return True
