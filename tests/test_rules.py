@@ -68,9 +68,9 @@ def test_example(tmp_path, rule, kind, index, source):
     oracle = pytest.importorskip("oracle")
     for entry in result.entry_points:
         message = oracle.script(path, entry.name, entry.kind)
-        if kind == "invalid":
+        if kind == "invalid" and rule.severity == "error":
             assert message is not None, f"{entry.name} scripts, but the example says it fails"
-        else:
+        else:  # valid examples, and warnings (never blockers), must script
             assert message is None, f"{entry.name} fails to script: {message[:300]}"
 
 

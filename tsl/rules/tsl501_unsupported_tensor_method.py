@@ -33,7 +33,7 @@ class UnsupportedTensorMethod(Rule):
     )
     invalid = (
         "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
-        "        return x.cpu().numpy()  # expect: TSL501\n",
+        "        return x.detach().numpy()  # expect: TSL501\n",
         "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    return x.nelement()  # expect: TSL501\n",
     )
 
