@@ -141,7 +141,7 @@ def _collect_calls(file: SourceFile, info: FunctionInfo, node: cst.CSTNode, emit
 
 
 def _function_info(file: SourceFile, node: cst.FunctionDef, class_name: Optional[str]) -> FunctionInfo:
-    position = file.position(node)
+    line, column = file.def_start(node)
     info = FunctionInfo(
         node=node,
         file=file,
@@ -149,8 +149,8 @@ def _function_info(file: SourceFile, node: cst.FunctionDef, class_name: Optional
         class_name=class_name,
         decorators=decorator_names(file, node),
         dead=dead_nodes(node.body, file.qualified_names),
-        line=position.start.line,
-        column=position.start.column + 1,
+        line=line,
+        column=column + 1,
     )
     _collect_calls(file, info, node.body, True)
     return info
@@ -205,7 +205,7 @@ def _class_info(file: SourceFile, node: cst.ClassDef) -> ClassInfo:
         if not found and isinstance(arg.value, (cst.Name, cst.Attribute)):
             found = {cst.helpers.get_full_name_for_node(arg.value) or "?"}
         bases.append(found or {"?"})
-    position = file.position(node)
+    line, column = file.def_start(node)
     info = ClassInfo(
         node=node,
         file=file,
@@ -213,8 +213,8 @@ def _class_info(file: SourceFile, node: cst.ClassDef) -> ClassInfo:
         absname=f"{file.module_name}.{name}" if file.module_name else name,
         bases=bases,
         decorators=decorator_names(file, node),
-        line=position.start.line,
-        column=position.start.column + 1,
+        line=line,
+        column=column + 1,
     )
     for statement in node.body.body:
         if isinstance(statement, cst.FunctionDef):

@@ -1,8 +1,10 @@
 """Reading and parsing one Python file, honouring its coding cookie."""
 from __future__ import annotations
 
+import ast
 import io
 import tokenize
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -50,9 +52,217 @@ class LazyMetadata:
             return parent_map(self.module)
         if provider is QualifiedNameProvider:
             return _QualifiedNames(self[ScopeProvider])
+        if provider is PositionProvider and self.text is not None:
+            return _Positions(self)
+        return self.resolve_with_libcst(provider)
+
+    def resolve_with_libcst(self, provider):
         if self._wrapper is None:
             self._wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
         return self._wrapper.resolve(provider)
+
+    # -- where statements start, from CPython's parser (several times faster than a codegen) --
+    text: Optional[str] = None
+    _anchors: Optional[tuple] = None
+
+    def anchors(self) -> Optional[tuple[list[int], dict[int, tuple[int, int]]]]:
+        """(start line of each top-level statement, {id(def or class): (line, column)} for the
+        top-level and class-level defs and classes), or None when CPython's parser cannot
+        vouch for them (it rejects the file, or its statements do not line up with LibCST's)."""
+        if self._anchors is None:
+            self._anchors = (_anchors(self.module, self.text),)
+        return self._anchors[0]
+
+
+_COMPOUND = {
+    cst.FunctionDef: (ast.FunctionDef, ast.AsyncFunctionDef),
+    cst.ClassDef: (ast.ClassDef,),
+    cst.If: (ast.If,),
+    cst.For: (ast.For, ast.AsyncFor),
+    cst.While: (ast.While,),
+    cst.With: (ast.With, ast.AsyncWith),
+    cst.Try: (ast.Try,),
+    cst.TryStar: (getattr(ast, "TryStar", ()),),
+    cst.Match: (getattr(ast, "Match", ()),),
+}
+_AST_COMPOUND = tuple(kind for kinds in _COMPOUND.values() for kind in kinds if isinstance(kind, type))
+
+
+def _anchors(module: cst.Module, text: str):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = compile(text, "<tsl>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+    # Group CPython's statements into LibCST's: a compound statement each, and simple
+    # statements sharing a logical line (a; b) into one SimpleStatementLine.
+    groups: list[list] = []
+    previous = None
+    for statement in tree.body:
+        if isinstance(statement, _AST_COMPOUND):
+            groups.append([statement])
+            previous = None
+        elif previous is not None and statement.lineno == previous.end_lineno:
+            groups[-1].append(statement)
+            previous = statement
+        else:
+            groups.append([statement])
+            previous = statement
+    if len(groups) != len(module.body):
+        return None
+    starts: list[int] = []
+    defs: dict[int, tuple[int, int]] = {}
+    for group, statement in zip(groups, module.body):
+        first = group[0]
+        if not _same_kind(statement, group, first):
+            return None
+        starts.append(first.lineno)
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            defs[id(statement)] = (first.lineno, first.col_offset)
+        if isinstance(statement, cst.ClassDef) and isinstance(statement.body, cst.IndentedBlock):
+            inner = [s for s in statement.body.body if isinstance(s, cst.BaseCompoundStatement)]
+            others = [s for s in first.body if isinstance(s, _AST_COMPOUND)]
+            if len(inner) != len(others):
+                return None
+            for node, found in zip(inner, others):
+                if not _same_kind(node, [found], found):
+                    return None
+                if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+                    if not text_is_ascii_line(text, found):
+                        return None
+                    defs[id(node)] = (found.lineno, found.col_offset)
+    return starts, defs
+
+
+def _same_kind(statement: cst.CSTNode, group: list, first) -> bool:
+    if isinstance(statement, cst.SimpleStatementLine):
+        return not isinstance(first, _AST_COMPOUND) and len(statement.body) == len(group)
+    kinds = _COMPOUND.get(type(statement))
+    if kinds is None or len(group) != 1 or not isinstance(first, kinds):
+        return False
+    if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and statement.name.value != first.name:
+        return False
+    return True
+
+
+def text_is_ascii_line(text: str, node) -> bool:
+    """CPython's columns count bytes, LibCST's characters: the same when what precedes is ASCII."""
+    if node.col_offset == 0 or text.isascii():
+        return True
+    start = 0
+    for _ in range(node.lineno - 1):
+        start = _next_line(text, start)
+        if start < 0:
+            return False
+    return text[start:start + node.col_offset].isascii()
+
+
+def _next_line(text: str, start: int) -> int:
+    n = text.find("\n", start)
+    r = text.find("\r", start)
+    if r >= 0 and (n < 0 or r < n):
+        return r + 2 if text.startswith("\r\n", r) else r + 1
+    return n + 1 if n >= 0 else -1
+
+
+class _Positions:
+    """PositionProvider's mapping, generated one top-level statement at a time.
+
+    A statement's code comes out of LibCST's codegen the same alone as within the
+    module, only shifted by whole lines; CPython's parser says where it starts."""
+
+    def __init__(self, metadata: "LazyMetadata"):
+        self.metadata = metadata
+        self.known: dict = {}
+        self.full = None
+        self.done: set[int] = set()
+        self.index: Optional[dict[int, int]] = None
+
+    def get(self, node, default=None):
+        found = self.known.get(node)
+        if found is None:
+            found = self._find(node)
+        elif type(found) is tuple:  # (position within its statement's code, lines to add)
+            found = self.known[node] = _shifted(*found)
+        return default if found is None else found
+
+    def __getitem__(self, node):
+        found = self.get(node)
+        if found is None:
+            raise KeyError(node)
+        return found
+
+    def __contains__(self, node) -> bool:
+        return self.get(node) is not None
+
+    def __iter__(self):
+        return iter(self._full())
+
+    def __len__(self) -> int:
+        return len(self._full())
+
+    def items(self):
+        return self._full().items()
+
+    def keys(self):
+        return self._full().keys()
+
+    def values(self):
+        return self._full().values()
+
+    def _full(self):
+        if self.full is None:
+            self.full = self.metadata.resolve_with_libcst(PositionProvider)
+        return self.full
+
+    def _find(self, node):
+        if self.full is not None:
+            return self.full.get(node)
+        anchors = self.metadata.anchors()
+        module = self.metadata.module
+        if anchors is None:
+            return self._full().get(node)
+        if self.index is None:
+            self.index = {id(statement): i for i, statement in enumerate(module.body)}
+        parents = self.metadata[ParentNodeProvider]
+        top = node
+        while top is not None and id(top) not in self.index:
+            top = parents.get(top)
+        if top is None or module.body[self.index[id(top)]] is not top:
+            return self._full().get(node) if node is module or node in parents else None
+        i = self.index[id(top)]
+        if i in self.done:
+            found = self.known.get(node)
+            return _shifted(*found) if type(found) is tuple else found
+        self.done.add(i)
+        from libcst.metadata.position_provider import PositionProvidingCodegenState
+
+        class _Sink:
+            _computed: dict = {}
+
+        sink = _Sink()
+        sink._computed = {}
+        state = PositionProvidingCodegenState(default_indent=module.default_indent,
+                                              default_newline=module.default_newline, provider=sink)
+        top._codegen(state)
+        offset = anchors[0][i] - sink._computed[top].start.line
+        if sink._computed[top].start.column != 0:
+            return self._full().get(node)
+        if offset:
+            for key, value in sink._computed.items():
+                self.known[key] = (value, offset)
+        else:
+            self.known.update(sink._computed)
+        found = self.known.get(node)
+        return _shifted(*found) if type(found) is tuple else found
+
+
+def _shifted(value, offset: int):
+    from libcst._position import CodePosition, CodeRange
+
+    return CodeRange(CodePosition(value.start.line + offset, value.start.column),
+                     CodePosition(value.end.line + offset, value.end.column))
 
 
 class _QualifiedNames:
@@ -130,6 +340,16 @@ class SourceFile:
     def position(self, node: cst.CSTNode):
         return self.meta(PositionProvider, node)
 
+    def def_start(self, node: cst.CSTNode) -> tuple[int, int]:
+        """(line, 0-based column) where a top-level or class-level def or class starts:
+        what position(node).start says, without generating the module's code."""
+        anchors = self.metadata.anchors() if isinstance(self.metadata, LazyMetadata) else None
+        found = anchors[1].get(id(node)) if anchors is not None else None
+        if found is None:
+            start = self.position(node).start
+            return start.line, start.column
+        return found
+
     def parent(self, node: cst.CSTNode):
         return self.meta(ParentNodeProvider, node)
 
@@ -170,6 +390,7 @@ def parse_source(path: Path, relpath: str, data: Optional[bytes] = None) -> Sour
     except Exception as exc:  # libcst raises a few other kinds on odd input
         raise ParseFailure(f"cannot parse: {exc}") from None
     metadata = LazyMetadata(module)
+    metadata.text = text
     name, package = module_name_for(path)
     return SourceFile(
         path=path,

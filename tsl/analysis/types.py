@@ -97,6 +97,8 @@ def parameters(function: "FunctionInfo") -> list[cst.Param]:
 
 def has_type_comment(function: "FunctionInfo") -> bool:
     file = function.file
+    if "type:" not in file.text:  # no need for positions
+        return False
     position = file.position(function.node)
     body = function.node.body
     first = file.position(body).start.line if body is not None else position.end.line

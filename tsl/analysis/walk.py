@@ -245,19 +245,64 @@ def _fast_visit(self, visitor):
     return self
 
 
-def install_fast_visit() -> None:
-    """Make CSTNode.visit skip rebuilding the tree for read-only visitors (CSTVisitor).
+def _module_only(provider) -> bool:
+    """True for a batchable provider that does all its work in visit_Module (ScopeProvider,
+    ExpressionContextProvider): it runs its own traversal there, and the batched one after
+    it calls nothing."""
+    found = _MODULE_ONLY.get(type(provider))
+    if found is None:
+        found = _MODULE_ONLY[type(provider)] = set(provider.get_visitors()) == {"visit_Module"}
+    return found
 
-    The visitor sees exactly the calls it would otherwise: on_visit, then the
-    children in the same order, then on_leave; nodes whose attribute callbacks
-    the visitor listens to still go through LibCST's own traversal. Set
-    TSL_LIBCST_VISIT=1 in the environment to keep LibCST's traversal everywhere."""
+
+_MODULE_ONLY: dict[type, bool] = {}
+
+
+def _gen_batchable(wrapper, providers):
+    """libcst.metadata.wrapper._gen_batchable, without the traversal that calls nothing."""
+    providers = list(providers)
+    if not providers or not all(_module_only(p) for p in providers):
+        return _ORIGINAL_GEN_BATCHABLE(wrapper, providers)
+    from contextlib import ExitStack
+    from types import MappingProxyType
+
+    with ExitStack() as stack:
+        for provider in providers:
+            stack.enter_context(provider.resolve(wrapper))
+        for provider in providers:
+            provider.visit_Module(wrapper.module)
+    return {type(p): MappingProxyType(dict(p._computed)) for p in providers}
+
+
+from libcst.metadata import wrapper as _wrapper  # noqa: E402
+
+_ORIGINAL_GEN_BATCHABLE = _wrapper._gen_batchable
+
+
+def install_fast_visit() -> None:
+    """Make LibCST's read-only traversals cheaper, with the same results.
+
+    CSTNode.visit skips rebuilding the tree for read-only visitors (CSTVisitor),
+    and so does CSTNode.children (the same nodes in the same order):
+    the visitor sees exactly the calls it would otherwise (on_visit, the children
+    in the same order, on_leave); nodes whose attribute callbacks it listens to
+    still go through LibCST's own traversal. Metadata providers that do all their
+    work in visit_Module skip the batched traversal that follows and calls
+    nothing. Set TSL_LIBCST_VISIT=1 in the environment to keep LibCST's own code."""
     import os
 
     if os.environ.get("TSL_LIBCST_VISIT"):
         return
     cst.CSTNode.visit = _fast_visit
+    cst.CSTNode.children = _FAST_CHILDREN
+    _wrapper._gen_batchable = _gen_batchable
 
 
 def uninstall_fast_visit() -> None:
     cst.CSTNode.visit = _ORIGINAL_VISIT
+    cst.CSTNode.children = _ORIGINAL_CHILDREN
+    _wrapper._gen_batchable = _ORIGINAL_GEN_BATCHABLE
+
+
+_ORIGINAL_CHILDREN = cst.CSTNode.__dict__["children"]
+_FAST_CHILDREN = property(children, doc=_ORIGINAL_CHILDREN.__doc__)
