@@ -204,6 +204,7 @@ class ClassAttributes:
     declared: set[str] = field(default_factory=set)  # class-level annotations/values, buffers, parameters, constants
     complete: bool = True  # False when a base class outside the checked files may set attributes
     elsewhere: dict[str, set[str]] = field(default_factory=dict)  # attribute -> other methods that assign it
+    constants: set[str] = field(default_factory=set)  # Final or __constants__: the compiler folds them
 
     def kinds(self, name: str) -> set[str]:
         return {value.kind for value in self.values.get(name, ())}
@@ -359,6 +360,42 @@ class _SelfAssignments(cst.CSTVisitor):
         return False
 
 
+def _is_final(annotation) -> bool:
+    base = annotation.value if isinstance(annotation, cst.Subscript) else annotation
+    name = cst.helpers.get_full_name_for_node(base) or ""
+    return name.split(".")[-1] == "Final"
+
+
+def constant_guarded(program: "Program", owner, file: "SourceFile", node: cst.CSTNode) -> bool:
+    """node sits in a branch the compiler may drop: under an `if` on a Final/__constants__ attribute,
+    on hasattr(), or on isinstance() (all decided at compile time, by the module's configuration)."""
+    child = node
+    current = file.parent(node)
+    while current is not None and not isinstance(current, cst.FunctionDef):
+        test = None
+        if isinstance(current, (cst.If, cst.IfExp)) and child is not current.test:
+            test = current.test
+        elif isinstance(current, cst.BooleanOperation) and child is current.right:
+            test = current.left
+        if test is not None and _static_guard(program, owner, test):
+            return True
+        child = current
+        current = file.parent(current)
+    return False
+
+
+def _static_guard(program, owner, test) -> bool:
+    constants = attributes(program, owner).constants if owner is not None else set()
+    for sub in _iter_nodes(test):
+        if isinstance(sub, cst.Call) and isinstance(sub.func, cst.Name) and sub.func.value in ("hasattr",
+                                                                                              "isinstance"):
+            return True
+        name = self_attribute(sub)
+        if name is not None and name in constants:
+            return True
+    return False
+
+
 def _class_level(klass: "ClassInfo", attrs: ClassAttributes) -> None:
     for statement in klass.node.body.body:
         if isinstance(statement, cst.SimpleStatementLine):
@@ -371,10 +408,13 @@ def _class_level(klass: "ClassInfo", attrs: ClassAttributes) -> None:
                 for target in targets:
                     if isinstance(target, cst.Name):
                         attrs.declared.add(target.value)
+                        if isinstance(small, cst.AnnAssign) and _is_final(small.annotation.annotation):
+                            attrs.constants.add(target.value)
                         if target.value == "__constants__" and isinstance(small.value, (cst.List, cst.Tuple, cst.Set)):
                             for element in small.value.elements:
                                 if isinstance(element.value, cst.SimpleString):
                                     attrs.declared.add(element.value.evaluated_value)
+                                    attrs.constants.add(element.value.evaluated_value)
                         if target.value == "__annotations__" and isinstance(small.value, cst.Dict):
                             for element in small.value.elements:
                                 key = getattr(element, "key", None)

@@ -60,6 +60,8 @@ class Rule:
 
     def report(self, node: cst.CSTNode, message: Optional[str] = None, hint: Optional[str] = None,
                fix: Optional[Fix] = None) -> None:
+        if self.emitted_only and self.ctx.compiled is not None and self._maybe_dropped(node):
+            return
         position = self.ctx.file.position(node)
         chains = tuple(self.ctx.compiled.chains[key] for key in sorted(self.ctx.compiled.chains))
         self.ctx.findings.append(
@@ -78,6 +80,13 @@ class Rule:
                 fix=fix,
             )
         )
+
+    def _maybe_dropped(self, node: cst.CSTNode) -> bool:
+        """Under a condition the compiler decides from the module's configuration (a Final attribute,
+        hasattr, isinstance): whether it is compiled depends on how the module was built."""
+        from tsl.analysis.types import constant_guarded
+
+        return constant_guarded(self.ctx.program, self.ctx.compiled.owner, self.ctx.file, node)
 
     def qualified_names(self, node: cst.CSTNode) -> set[str]:
         return self.ctx.file.qualified_names(node)
