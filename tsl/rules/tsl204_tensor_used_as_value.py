@@ -4,11 +4,15 @@ from tsl.analysis.torch_tables import TENSOR_ATTRIBUTES, UNSUPPORTED_TENSOR_METH
 from tsl.analysis.types import param_types, rebound, type_tested
 from tsl.rules.base import Rule
 
+LIST_OPS = {"torch.cat", "torch.concat", "torch.concatenate", "torch.stack", "torch.hstack", "torch.vstack",
+            "torch.dstack"}
+
 
 class TensorUsedAsValue(Rule):
     """A parameter typed Tensor (by annotation, or because it has none) used as
     something else: unpacked as a tuple, or asked for a method Tensor lacks
-    (`.append`, `.items`, `.keys`, ...).
+    (`.append`, `.items`, `.keys`, ...), or passed to `torch.cat`/`torch.stack`,
+    which need a list.
 
     TorchScript types an unannotated parameter as Tensor, so code written for a
     tuple, list or dict argument fails to compile. A parameter that the function
@@ -34,6 +38,8 @@ class TensorUsedAsValue(Rule):
         "        h, w = size  # expect: TSL204\n        return x\n",
         "import torch\n\n@torch.jit.script\ndef f(x, feats):\n"
         "    feats.append(x)  # expect: TSL204\n    return x\n",
+        "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, xs):\n"
+        "        return torch.cat(xs, dim=1)  # expect: TSL204\n",
         "import torch\n\n@torch.jit.script\ndef f(x, pairs):\n"
         "    for a, b in pairs:  # expect: TSL204\n        x = x + a\n    return x\n",
     )
@@ -63,6 +69,19 @@ class TensorUsedAsValue(Rule):
             name = node.iter.value
             self.report(node, message=f"parameter '{name}' is a {self._describe(name)}: its elements are Tensors "
                                       "and cannot be unpacked", hint=f"annotate it, e.g. {name}: List[Tuple[int, int]]")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not node.args or node.args[0].keyword is not None:
+            return
+        first = node.args[0].value
+        if not (isinstance(first, cst.Name) and first.value in self.tensors):
+            return
+        names = self.qualified_names(node.func) & LIST_OPS
+        if names:
+            name = first.value
+            op = sorted(names)[0]
+            self.report(node, message=f"{op}() needs a list of tensors, but parameter '{name}' is a "
+                                      f"{self._describe(name)}", hint=f"annotate it: {name}: List[torch.Tensor]")
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if not isinstance(node.value, cst.Name) or node.value.value not in self.tensors:
