@@ -1,0 +1,42 @@
+import libcst as cst
+
+from tsl.analysis.index import ClassInfo
+from tsl.rules.base import Rule
+
+
+class ScriptClassInheritance(Rule):
+    """A TorchScript class that inherits from another class.
+
+    Classes compiled as TorchScript classes (decorated with @torch.jit.script,
+    or passed to it) may only inherit from `object`.
+
+    Fix: copy the base class's methods in, or make the shared code functions.
+    """
+
+    code = "TSL409"
+    name = "script-class-inheritance"
+    message = "TorchScript classes cannot inherit from other classes"
+    compiler_message = ("TorchScript classes does not support inheritance yet. Please directly inherit from "
+                        "'object'.")
+    hint = "inherit from object only; share code through functions"
+    valid = (
+        "import torch\n\n@torch.jit.script\nclass Pair:\n    def __init__(self, a: int):\n        self.a = a\n\n"
+        "    def get(self) -> int:\n        return self.a\n",
+    )
+    invalid = (
+        "import torch\n\nclass Base:\n    def __init__(self):\n        self.a = 1\n\n@torch.jit.script\n"
+        "class Pair(Base):  # expect: TSL409\n    def __init__(self):\n        self.a = 2\n",
+    )
+
+    def check_function(self, node: cst.FunctionDef) -> None:
+        owner = self.ctx.compiled.owner
+        if owner is None or owner.node is None or self.ctx.program.is_module(owner):
+            return
+        first = next((s for s in owner.node.body.body if isinstance(s, cst.FunctionDef)), None)
+        if first is not node:
+            return
+        bases = [self.ctx.program.lookup(names) for names in owner.bases]
+        user = [b for b in bases if isinstance(b, ClassInfo) and b is not owner]
+        if user:
+            self.report(owner.node.name, message=f"TorchScript class '{owner.name}' inherits from "
+                                                 f"'{user[0].name}'; only object is allowed")
