@@ -95,7 +95,8 @@ def test_small_runs_use_no_pool(tmp_path, monkeypatch):
     assert [f.code for f in result.findings] == ["TSL101"]
 
 
-def test_rule_crash_only_matters_when_compiled(tmp_path, monkeypatch):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_rule_crash_only_matters_when_compiled(tmp_path, monkeypatch, pool_always, jobs):
     from tsl.rules import all_rules
 
     lambda_rule = next(rule for rule in all_rules() if rule.code == "TSL101")
@@ -106,10 +107,11 @@ def test_rule_crash_only_matters_when_compiled(tmp_path, monkeypatch):
     monkeypatch.setattr(lambda_rule, "visit_Lambda", explode)
     _write(tmp_path, {"a.py": "import torch\n\ndef unused(x):\n    return lambda: x\n\n"
                               "@torch.jit.script\ndef f(x: torch.Tensor):\n    return x\n"})
-    assert check(_inputs(tmp_path), Config(root=tmp_path)).findings == []
+    _write(tmp_path, {f"other{i}.py": "import torch\n" for i in range(4)})
+    assert check(_inputs(tmp_path), Config(root=tmp_path), jobs=jobs).findings == []
     _write(tmp_path, {"a.py": "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    return lambda: x\n"})
     with pytest.raises(ValueError, match="boom"):
-        check(_inputs(tmp_path), Config(root=tmp_path))
+        check(_inputs(tmp_path), Config(root=tmp_path), jobs=jobs)
 
 
 # -- the pre-filter ---------------------------------------------------------------

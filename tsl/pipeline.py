@@ -25,6 +25,7 @@ check needed), so memory stays flat however many files there are.
 from __future__ import annotations
 
 import ast
+import gc
 import hashlib
 import os
 import re
@@ -50,8 +51,10 @@ if TYPE_CHECKING:
 POOL_MIN_BYTES = 256 * 1024
 POOL_MIN_FILES = 4
 # How much source each process keeps parsed between the summaries and the rules (a LibCST
-# tree with its metadata takes ~60 times the bytes of its source); more is parsed again.
-KEEP_BYTES = 6 * 1024 * 1024
+# tree with its metadata takes ~90 times the bytes of its source); the rest is parsed again
+# if the rules need it. TSL_KEEP_MB in the environment overrides it.
+GC_THRESHOLDS = (50_000, 20, 100)
+KEEP_BYTES = int(float(os.environ.get("TSL_KEEP_MB", "2.5")) * 1024 * 1024)
 
 Key = tuple[str, str]  # (class name or "", function name)
 
@@ -225,8 +228,18 @@ def summarize(item: "Input", data: bytes, config: "Config", trees: Optional["_Tr
         return report
     report.index, nodes = detach(build_index(source))
     if trees is not None:
-        trees.put(item.relpath, source, nodes, len(data))
+        trees.put(item.relpath, source, nodes, len(data), _holds_entry(report.index))
     return report
+
+
+def _holds_entry(index: "FileIndex") -> bool:
+    """Whether the file surely has compiled functions (an entry point of its own)."""
+    from tsl.analysis.index import SCRIPT, is_torch_module_base
+
+    if index.scripted_names or any(f.decorators & SCRIPT for f in index.functions.values()):
+        return True
+    return any(k.decorators & SCRIPT or any(is_torch_module_base(n) for names in k.bases for n in names)
+               for k in index.classes.values())
 
 
 def syntax_check(item: "Input", data: bytes, config: "Config", trees: Optional["_Trees"] = None) -> FileReport:
@@ -326,19 +339,22 @@ def _fresh_program(base: "Program", recorder: _Recorder) -> "Program":
 
 
 class _Trees:
-    """Parsed files kept in this process, least recently used dropped first."""
+    """Parsed files kept in this process (with their metadata: ~90 bytes per byte of source).
+
+    When over budget, files without an entry point of their own go first (the rules
+    may never need them), then the least recently used."""
 
     def __init__(self, budget: int):
         self.budget = budget
-        self.live: "OrderedDict[str, tuple]" = OrderedDict()  # relpath -> (source, nodes, size)
+        self.live: "OrderedDict[str, tuple]" = OrderedDict()  # relpath -> (source, nodes, size, likely)
         self.size = 0
         self.on_drop = None  # called with the relpath of each dropped file
         self.pinned: Optional[str] = None
 
-    def put(self, relpath: str, source, nodes: Nodes, size: int) -> None:
+    def put(self, relpath: str, source, nodes: Nodes, size: int, likely: bool = True) -> None:
         if relpath in self.live:
             self.size -= self.live.pop(relpath)[2]
-        self.live[relpath] = (source, nodes, size)
+        self.live[relpath] = (source, nodes, size, likely)
         self.size += size
         self.trim(keep=relpath)
 
@@ -349,8 +365,10 @@ class _Trees:
         return found
 
     def trim(self, keep: Optional[str] = None) -> None:
-        """Drop the least recently used files until the rest fit (never the pinned one, nor keep)."""
-        for relpath in list(self.live):
+        """Drop files until the rest fit (never the pinned one, nor keep)."""
+        if self.size <= self.budget:
+            return
+        for relpath in [r for r, e in self.live.items() if not e[3]] + [r for r, e in self.live.items() if e[3]]:
             if self.size <= self.budget:
                 break
             if relpath == self.pinned or relpath == keep:
@@ -387,7 +405,7 @@ class _Hydrator:
             _, nodes = detach(build_index(source))
             self.trees.put(relpath, source, nodes, len(data))
             found = self.trees.get(relpath)
-        source, nodes, _ = found
+        source, nodes = found[0], found[1]
         if relpath not in self.attached:
             _attach(self.indexes[relpath], source, nodes)
             self.attached.add(relpath)
@@ -468,14 +486,24 @@ class _Local:
         global _HYDRATOR
         indexes = {index.file.relpath: index for index in program.indexes}
         hydrator = _HYDRATOR = _Hydrator(indexes, self.inputs, self.trees)
+        results: list = [None] * len(tasks)
         try:
-            return [check_file(program, hydrator, self.config, relpath, records) for relpath, records in tasks]
+            for i in _kept_first(tasks, self.trees):
+                relpath, records = tasks[i]
+                results[i] = check_file(program, hydrator, self.config, relpath, records)
+            return results
         finally:
             hydrator.close()
             _HYDRATOR = None
 
     def close(self) -> None:
         self.trees = _Trees(0)
+
+
+def _kept_first(tasks: list[tuple[str, list]], trees: _Trees) -> list[int]:
+    """Task order for the rules: files whose trees are kept first, before parsing others evicts them."""
+    kept = [i for i, (relpath, _) in enumerate(tasks) if relpath in trees.live]
+    return kept + [i for i, (relpath, _) in enumerate(tasks) if relpath not in trees.live]
 
 
 def _summary(kind: str, relpath: str, inputs: dict, config: "Config", trees: _Trees) -> FileReport:
@@ -510,9 +538,12 @@ def _serve(conn, config: "Config", inputs: dict, budget: int) -> None:
                 program = engine.Program(indexes)
                 hydrator = _HYDRATOR = _Hydrator({i.file.relpath: i for i in indexes}, inputs, local.trees)
                 continue
-            elif kind == "check":
-                _, number, (relpath, records) = message
-                reply = ("ok", number, check_file(program, hydrator, config, relpath, records))
+            elif kind == "checks":  # all of this worker's files: those it kept first
+                tasks = dict(message[1])
+                for number in sorted(tasks, key=lambda n: tasks[n][0] not in local.trees.live):
+                    relpath, records = tasks[number]
+                    conn.send(("ok", number, check_file(program, hydrator, config, relpath, records)))
+                reply = ("done", -1, None)
             else:
                 return
         except BaseException as exc:  # handed to the parent, which raises it
@@ -611,20 +642,38 @@ class _Workers:
 
     def checks(self, program: "Program", tasks: list[tuple[str, list]], sizes: list[int]) -> list[FileCheck]:
         import pickle
+        from multiprocessing.connection import wait
 
         data = pickle.dumps(program.indexes, protocol=pickle.HIGHEST_PROTOCOL)
-        for conn in self.conns:
-            conn.send(("program", data))
         queues: list[list] = [[] for _ in self.conns]
         spare = []
         for i in sorted(range(len(tasks)), key=lambda i: -sizes[i]):
             owner = self.owner.get(tasks[i][0])
             (queues[owner] if owner is not None else spare).append((i, tasks[i]))
-        # files no worker parsed (a cached summary) go to the least loaded worker
+        # files no worker parsed (their summary came from the cache) go to the least loaded worker
         for item in spare:
             min(queues, key=lambda q: sum(sizes[n] for n, _ in q)).append(item)
+        for conn, queue in zip(self.conns, queues):
+            conn.send(("program", data))
+            conn.send(("checks", queue))
         results: list = [None] * len(tasks)
-        self._run(queues, "check", results)
+        pending = set(range(len(self.conns)))
+        error = None
+        while pending:
+            for conn in wait([self.conns[i] for i in pending]):
+                i = self.conns.index(conn)
+                try:
+                    status, number, value = conn.recv()
+                except EOFError:
+                    raise RuntimeError("a tsl worker process died") from None
+                if status == "ok":
+                    results[number] = value
+                    continue
+                if status == "error":
+                    error = error or value
+                pending.discard(i)
+        if error is not None:
+            raise error
         return results
 
     def close(self) -> None:
@@ -715,15 +764,22 @@ def run(items: Iterable["Input"], config: "Config", jobs: int = 1, cache: Option
             return cached
     inputs = {p.item.relpath: (p.item.path, p.data) for p in prepared if p.data is not None}
     size = sum(len(data) for _, data in inputs.values())
-    if jobs > 1 and len(inputs) >= POOL_MIN_FILES and size >= POOL_MIN_BYTES:
-        executor = _Workers(min(jobs, len(inputs)), config, inputs, KEEP_BYTES)
-    else:
-        executor = _Local(config, inputs, KEEP_BYTES)
+    # Kept trees are millions of objects that never form garbage cycles; with the default
+    # thresholds the collector would scan them again and again (a third of the run).
+    thresholds = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLDS)
     try:
-        reports, keep = _summaries(prepared, config, executor, cache, prefilter)
-        result, checks = _assemble(prepared, reports, config, executor, cache, manifest)
+        if jobs > 1 and len(inputs) >= POOL_MIN_FILES and size >= POOL_MIN_BYTES:
+            executor = _Workers(min(jobs, len(inputs)), config, inputs, KEEP_BYTES)
+        else:
+            executor = _Local(config, inputs, KEEP_BYTES)
+        try:
+            reports, keep = _summaries(prepared, config, executor, cache, prefilter)
+            result, checks = _assemble(prepared, reports, config, executor, cache, manifest)
+        finally:
+            executor.close()
     finally:
-        executor.close()
+        gc.set_threshold(*thresholds)
     if cache is not None:
         cache.store(manifest, result,
                     {p.item.relpath: (p.key, keep[i]) for i, p in enumerate(prepared) if keep[i] is not None},

@@ -118,20 +118,22 @@ def _anchors(module: cst.Module, text: str):
         if not _same_kind(statement, group, first):
             return None
         starts.append(first.lineno)
+        # Lines from CPython; columns from LibCST's own code, which starts a top-level
+        # statement at column 0 and a class body's at the width of its indent.
         if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-            defs[id(statement)] = (first.lineno, first.col_offset)
+            defs[id(statement)] = (first.lineno, 0)
         if isinstance(statement, cst.ClassDef) and isinstance(statement.body, cst.IndentedBlock):
             inner = [s for s in statement.body.body if isinstance(s, cst.BaseCompoundStatement)]
             others = [s for s in first.body if isinstance(s, _AST_COMPOUND)]
             if len(inner) != len(others):
                 return None
+            indent = statement.body.indent
+            width = len(module.default_indent if indent is None else indent)
             for node, found in zip(inner, others):
                 if not _same_kind(node, [found], found):
                     return None
                 if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-                    if not text_is_ascii_line(text, found):
-                        return None
-                    defs[id(node)] = (found.lineno, found.col_offset)
+                    defs[id(node)] = (found.lineno, width)
     return starts, defs
 
 
@@ -144,26 +146,6 @@ def _same_kind(statement: cst.CSTNode, group: list, first) -> bool:
     if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and statement.name.value != first.name:
         return False
     return True
-
-
-def text_is_ascii_line(text: str, node) -> bool:
-    """CPython's columns count bytes, LibCST's characters: the same when what precedes is ASCII."""
-    if node.col_offset == 0 or text.isascii():
-        return True
-    start = 0
-    for _ in range(node.lineno - 1):
-        start = _next_line(text, start)
-        if start < 0:
-            return False
-    return text[start:start + node.col_offset].isascii()
-
-
-def _next_line(text: str, start: int) -> int:
-    n = text.find("\n", start)
-    r = text.find("\r", start)
-    if r >= 0 and (n < 0 or r < n):
-        return r + 2 if text.startswith("\r\n", r) else r + 1
-    return n + 1 if n >= 0 else -1
 
 
 class _Positions:
