@@ -1,0 +1,121 @@
+import libcst as cst
+
+from tsl.analysis.types import param_types
+from tsl.rules.base import Rule
+
+NUMBER_METHODS = {"item", "dim", "numel", "size", "nelement", "ndimension", "stride", "element_size"}
+NUMBER_BUILTINS = {"len", "int", "float", "bool", "str", "round", "abs", "min", "max"}
+
+
+def _targets(target):
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for e in target.elements for n in _targets(e.value)]
+    return []
+
+
+class EmptyContainer(Rule):
+    """An empty list or dict, not annotated, that is then filled with non-Tensor values.
+
+    TorchScript types an unannotated `[]` as List[Tensor] and `{}` as
+    Dict[str, Tensor], so appending an int (`sizes.append(x.size(0))`) or storing
+    a float fails.
+
+    Fix: annotate the empty container: `sizes: List[int] = []`.
+    """
+
+    code = "TSL214"
+    name = "empty-container"
+    message = "an unannotated empty container is List[Tensor]/Dict[str, Tensor] in TorchScript"
+    emitted_only = True
+    compiler_message = "aten::append.t(t[](a!) self, t(c -> *) el) -> t[](a!)"
+    hint = "annotate it: sizes: List[int] = []"
+    valid = (
+        "import torch\nfrom typing import Dict, List\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n"
+        "    sizes: List[int] = []\n    feats = []\n    for i in range(x.dim()):\n        sizes.append(x.size(i))\n"
+        "        feats.append(x * i)\n    d: Dict[str, float] = {}\n    d['a'] = 1.0\n    return sizes, feats, d\n",
+    )
+    invalid = (
+        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    sizes = []\n"
+        "    for i in range(x.dim()):\n        sizes.append(x.size(i))  # expect: TSL214\n    return sizes\n",
+        "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n        stats = {}\n"
+        "        stats['mean'] = 1.0  # expect: TSL214\n        return x\n",
+    )
+
+    def check_function(self, node: cst.FunctionDef) -> None:
+        counts: dict[str, int] = {}
+        empty: dict[str, str] = {}
+        self.ints: set[str] = set()
+
+        def walk(n):
+            if isinstance(n, (cst.FunctionDef, cst.Lambda)) and n is not node:
+                return
+            if isinstance(n, cst.Assign):
+                for t in n.targets:
+                    for name in _targets(t.target):
+                        counts[name] = counts.get(name, 0) + 1
+                    if isinstance(t.target, cst.Name):
+                        value = n.value
+                        if isinstance(value, cst.List) and not value.elements:
+                            empty[t.target.value] = "list"
+                        elif isinstance(value, cst.Dict) and not value.elements:
+                            empty[t.target.value] = "dict"
+            elif isinstance(n, (cst.AnnAssign, cst.AugAssign)):
+                for name in _targets(n.target):
+                    counts[name] = counts.get(name, 0) + 2
+            elif isinstance(n, cst.For):
+                names = _targets(n.target)
+                for name in names:
+                    counts[name] = counts.get(name, 0) + 1
+                it = n.iter
+                if isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "range" \
+                        and isinstance(n.target, cst.Name):
+                    self.ints.add(n.target.value)
+            for child in n.children:
+                walk(child)
+
+        walk(node.body)
+        self.empty = {name: kind for name, kind in empty.items() if counts.get(name) == 1}
+        self.ints = {name for name in self.ints if counts.get(name) == 1}
+        self.ints |= {n for n, p in param_types(self.ctx.function).items() if p.kind in ("int", "float", "bool", "str")}
+
+    def _non_tensor(self, expr) -> bool:
+        if isinstance(expr, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
+            return True
+        if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+            return self._non_tensor(expr.expression)
+        if isinstance(expr, cst.Name):
+            return expr.value in ("True", "False") or expr.value in self.ints
+        if isinstance(expr, cst.Call):
+            func = expr.func
+            if isinstance(func, cst.Attribute) and func.attr.value in NUMBER_METHODS:
+                return func.attr.value != "size" or bool(expr.args)
+            if isinstance(func, cst.Name) and func.value in NUMBER_BUILTINS:
+                return f"builtins.{func.value}" in self.qualified_names(func)
+        if isinstance(expr, cst.Subscript) and isinstance(expr.value, cst.Attribute) and expr.value.attr.value == "shape":
+            return len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index)
+        return False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+            return
+        if self.empty.get(func.value.value) != "list" or func.attr.value != "append" or len(node.args) != 1:
+            return
+        if self._non_tensor(node.args[0].value):
+            name = func.value.value
+            self.report(node, message=f"'{name}' starts as an unannotated [] (List[Tensor]) and gets a "
+                                      "non-Tensor element", hint=f"annotate it: {name}: List[int] = []")
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        target = node.target
+        if not (isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name)):
+            return
+        name = target.value.value
+        if self.empty.get(name) != "dict":
+            return
+        statement = self.ctx.file.parent(node)
+        if isinstance(statement, cst.Assign) and self._non_tensor(statement.value):
+            self.report(statement, message=f"'{name}' starts as an unannotated {{}} (Dict[str, Tensor]) and gets "
+                                           "a non-Tensor value", hint=f"annotate it: {name}: Dict[str, float] = {{}}")
