@@ -1,0 +1,62 @@
+import libcst as cst
+
+from tsl.analysis.types import attributes
+from tsl.rules.base import Rule
+
+NOT_CONSTANT = {"dict": "a dict", "Tensor": "a Tensor", "mixed": "a dict"}
+
+
+class InvalidConstant(Rule):
+    """A `__constants__` or `Final` attribute whose value cannot be a constant.
+
+    Constants are folded into the compiled code, so they must be None, bool,
+    int, float, str, a device or dtype, or a list/tuple of those (modules are
+    allowed too). A dict or a Tensor fails when the module is scripted, even if
+    nothing reads it.
+
+    Fix: drop it from `__constants__` (a Tensor belongs in a buffer:
+    `self.register_buffer(...)`), or store a tuple of pairs instead of a dict.
+    """
+
+    code = "TSL412"
+    name = "invalid-constant"
+    message = "this __constants__/Final attribute holds a value that cannot be a constant"
+    compiler_message = "'dict' object in attribute 'M.cfg' is not a valid constant."
+    hint = "remove it from __constants__ / Final, or register a Tensor as a buffer"
+    valid = (
+        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    __constants__ = ['sizes', 'mode']\n\n"
+        "    def __init__(self):\n        super().__init__()\n        self.sizes = [1, 2]\n        self.mode = 'sum'\n"
+        "        self.register_buffer('w', torch.ones(1))\n\n    def forward(self, x):\n        return x * self.w\n",
+    )
+    invalid = (
+        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    __constants__ = ['cfg']\n\n"
+        "    def __init__(self):\n        super().__init__()\n        self.cfg = {'a': 1}  # expect: TSL412\n\n"
+        "    def forward(self, x):\n        return x\n",
+        "import torch\nfrom torch import nn\nfrom typing import Final\n\nclass Net(nn.Module):\n"
+        "    w: Final[torch.Tensor]\n\n    def __init__(self):\n        super().__init__()\n"
+        "        self.w = torch.ones(1)  # expect: TSL412\n\n    def forward(self, x):\n        return x\n",
+    )
+
+    def check_function(self, node: cst.FunctionDef) -> None:
+        owner = self.ctx.compiled.owner
+        if owner is None or self.ctx.function.name != "forward" or owner.node is None:
+            return
+        if "forward" not in owner.methods or owner.methods["forward"].node is not node:
+            return
+        program = self.ctx.program
+        if not program.is_module(owner):
+            return
+        attrs = attributes(program, owner)
+        for name in sorted(attrs.constants):
+            values = attrs.values.get(name, [])
+            if values and all(v.kind in NOT_CONSTANT for v in values):
+                for value in values:
+                    if value.node is not None and self._in_file(value.node):
+                        self.report(value.node, message=f"'{name}' is declared constant but holds "
+                                                        f"{NOT_CONSTANT[value.kind]}, which is not a valid constant")
+
+    def _in_file(self, node) -> bool:
+        try:
+            return self.ctx.file.position(node) is not None
+        except Exception:
+            return False
