@@ -54,7 +54,7 @@ SCRIPT_TIMEOUT_S = 120
 
 # -- the static side -----------------------------------------------------------------
 
-def static_verdicts(package_dir: Path) -> tuple[dict, dict]:
+def static_verdicts(package_dir: Path, package_name: str) -> tuple[dict, dict]:
     """(errors by (module name, class name), module name by relpath) for every module class.
 
     Each module class is judged on its own code: what its forward, exports and
@@ -68,7 +68,9 @@ def static_verdicts(package_dir: Path) -> tuple[dict, dict]:
         def submodules(self, klass):
             return []
 
-    root = package_dir.parent
+    root = package_dir
+    for _ in package_name.split("."):
+        root = root.parent
     files = sorted(p for p in package_dir.rglob("*.py") if "__pycache__" not in p.parts)
     original = engine.Program
     engine.Program = OwnCodeProgram
@@ -221,7 +223,7 @@ def rejudge(package: str, rows: list[dict]):
     """Recompute only tsl's side for rows measured before (--reuse): the compiler's side is unchanged."""
     module = importlib.import_module(package)
     t0 = time.time()
-    errors, entries = static_verdicts(Path(module.__file__).parent)
+    errors, entries = static_verdicts(Path(module.__file__).parent, package)
     return [judge(row, errors, entries) for row in rows if row["package"] == package], time.time() - t0
 
 
@@ -229,7 +231,7 @@ def measure(package: str, limit: float, jobs: int, match: str | None, show: int)
     module = importlib.import_module(package)
     package_dir = Path(module.__file__).parent
     t0 = time.time()
-    errors, entries = static_verdicts(package_dir)
+    errors, entries = static_verdicts(package_dir, package)
     static_s = time.time() - t0
     builders = _builders(package)
     if match:
