@@ -325,7 +325,7 @@ def explain_text(rule) -> str:
 
 def main(argv: Optional[list[str]] = None) -> None:
     try:
-        cli.main(args=argv, prog_name="tsl", standalone_mode=False)
+        returned = cli.main(args=argv, prog_name="tsl", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("tsl: aborted", err=True)
         sys.exit(EXIT_ERROR)
@@ -344,3 +344,4 @@ def main(argv: Optional[list[str]] = None) -> None:
         click.echo(f"tsl: internal error: {type(exc).__name__}: {exc}", err=True)
         click.echo("Please report this with the file that caused it.", err=True)
         sys.exit(EXIT_ERROR)
+    sys.exit(returned if isinstance(returned, int) else EXIT_CLEAN)
