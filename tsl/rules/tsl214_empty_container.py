@@ -76,7 +76,9 @@ class EmptyContainer(Rule):
                 walk(child)
 
         walk(node.body)
-        self.empty = {name: kind for name, kind in empty.items() if counts.get(name) == 1}
+        params = {p.name.value for p in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params)}
+        # a parameter already has a declared type; `seen = []` under `if seen is None:` keeps it
+        self.empty = {name: kind for name, kind in empty.items() if counts.get(name) == 1 and name not in params}
         self.ints = {name for name in self.ints if counts.get(name) == 1}
         self.ints |= {n for n, p in param_types(self.ctx.function).items() if p.kind in ("int", "float", "bool", "str")}
 
