@@ -116,6 +116,10 @@ def _builders(package: str):
         if mod_name != package and not mod_name.startswith(package + "."):
             continue
         for _, value in inspect.getmembers(sys.modules[mod_name], inspect.isclass):
+            # private bases (`_ConvNd`) are not meant to be built, and lazy modules cannot be scripted before
+            # their first forward: neither says anything about the code
+            if value.__name__.startswith(("_", "Lazy")):
+                continue
             if issubclass(value, torch.nn.Module) and value.__module__.startswith(package) and value not in seen:
                 seen.add(value)
                 found.append((f"{value.__module__}.{value.__qualname__}", ("class", value.__module__, value.__qualname__)))

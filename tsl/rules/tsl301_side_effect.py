@@ -36,7 +36,7 @@ class SideEffect(Rule):
     hint = "guard it with `if not torch.jit.is_scripting():` or move it to a @torch.jit.ignore helper"
     valid = (
         "import logging\nimport torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    print('shape', x.shape)\n    if not torch.jit.is_scripting():\n        logging.info('eager only')\n    return x\n",
-        "import warnings\nimport torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    warnings.warn('careful')\n    return x\n",
+        "import warnings\nimport torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    warnings.warn('careful')\n    warnings.warn('careful', stacklevel=2)\n    return x\n",
     )
     invalid = (
         "import logging\nimport torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n        logging.info('forward')  # expect: TSL301\n        return x\n",
@@ -53,7 +53,7 @@ class SideEffect(Rule):
                 self.report(node, message=f"{name}() is a side effect TorchScript cannot compile",
                             fix=self._fix(node))
                 return
-            if name == "warnings.warn" and (len(node.args) > 1 or any(
+            if name == "warnings.warn" and (len([a for a in node.args if a.keyword is None]) > 1 or any(
                 arg.keyword is not None and arg.keyword.value == "category" for arg in node.args
             )):
                 self.report(node, message="warnings.warn() with a category cannot be compiled by TorchScript",
