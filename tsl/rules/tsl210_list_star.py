@@ -33,6 +33,8 @@ class ListStarArgument(Rule):
         "        b = x.size(0)\n        return x.view(*([b] + [-1]))  # expect: TSL210\n",
         "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
         "        return x.new_zeros(*x.shape)  # expect: TSL210\n",
+        "import torch\nfrom typing import List\n\n@torch.jit.script\ndef f(x: torch.Tensor, shape: List[int]):\n"
+        "    return tuple(shape)  # expect: TSL210\n",
     )
 
     def check_function(self, node: cst.FunctionDef) -> None:
@@ -41,6 +43,12 @@ class ListStarArgument(Rule):
     def visit_Arg(self, node: cst.Arg) -> None:
         if node.star == "*" and self._is_list(node.value):
             self.report(node, message="expanding a list with * needs a length known at compile time")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if (isinstance(func, cst.Name) and func.value == "tuple" and len(node.args) == 1 and not node.args[0].star
+                and "builtins.tuple" in self.qualified_names(func) and self._is_list(node.args[0].value)):
+            self.report(node, message="tuple() of a list needs a length known at compile time")
 
     def _is_list(self, expr) -> bool:
         if isinstance(expr, (cst.List, cst.ListComp)):
