@@ -89,6 +89,17 @@ def _reads(node) -> list[cst.Name]:
     return found
 
 
+def _stored_into(target) -> list:
+    """The subscript and attribute targets inside an assignment target (their parts are read)."""
+    if isinstance(target, (cst.Subscript, cst.Attribute)):
+        return [target]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [p for e in target.elements for p in _stored_into(e.value)]
+    if isinstance(target, cst.StarredElement):
+        return _stored_into(target.value)
+    return []
+
+
 def _assigned(node) -> set[str]:
     """Every name node assigns (not judged: treated as defined)."""
     names: list = []
@@ -173,8 +184,8 @@ class Flow:
                     names: list = []
                     for target in small.targets:
                         _targets(target.target, names)
-                        if not isinstance(target.target, cst.Name):
-                            self._use(target.target, env)
+                        for part in _stored_into(target.target):
+                            self._use(part, env)  # a[i] = ..., o.x = ...: the base and index are read
                     self._assign(names, small.value, env, outer_none, small)
                 elif isinstance(small, cst.AnnAssign):
                     if small.value is not None:

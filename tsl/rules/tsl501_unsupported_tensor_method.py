@@ -29,7 +29,7 @@ class UnsupportedTensorMethod(Rule):
     hint = "use the TorchScript equivalent (numel, dim, to(dtype), torch.unique, ...)"
     valid = (
         "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n"
-        "    return x.numel() + x.dim(), x.to(torch.bool), x.item()\n",
+        "    return x.numel() + x.dim(), x.to(torch.bool), x.item(), torch.unique(x), torch.linalg.solve(x, x)\n",
     )
     invalid = (
         "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
@@ -49,6 +49,13 @@ class UnsupportedTensorMethod(Rule):
     def _maybe_tensor(self, receiver) -> bool:
         if isinstance(receiver, cst.Name) and receiver.value == "self":
             return False
+        root = receiver
+        while isinstance(root, cst.Attribute):
+            root = root.value
+        if root is not receiver and isinstance(root, cst.Name) and root.value != "self":
+            # `torch.linalg.lstsq(...)`: a function of a module, not a Tensor method
+            if not any("<locals>" in n for n in self.qualified_names(root)):
+                return False
         name = self_attribute(receiver)
         owner = self.ctx.compiled.owner if self.ctx.compiled else None
         if name is not None:
