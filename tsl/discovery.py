@@ -18,15 +18,28 @@ class DiscoveryError(Exception):
     """A path given on the command line is missing or unreadable."""
 
 
+# path -> path.resolve() for the files the last discover() returned: resolving is the
+# costly part of relative(), which callers ask again for each of them (inputs_for).
+_RESOLVED: dict[Path, Path] = {}
+
+
+def _resolve(path: Path) -> Path:
+    found = _RESOLVED.get(path)
+    return found if found is not None else path.resolve()
+
+
 def relative(path: Path, root: Path) -> str:
+    resolved = _resolve(path)
     try:
-        return path.resolve().relative_to(root).as_posix()
+        return resolved.relative_to(root).as_posix()
     except ValueError:
-        return Path(os.path.relpath(path.resolve(), root)).as_posix()
+        return Path(os.path.relpath(resolved, root)).as_posix()
 
 
 def matches(relpath: str, patterns) -> bool:
     """Exclude-style glob match against the path, any parent folder, or the name."""
+    if not patterns:
+        return False
     path = PurePosixPath(relpath)
     candidates = [relpath, path.name] + [p.as_posix() for p in path.parents if str(p) != "."]
     candidates += [p.name for p in path.parents if p.name]
@@ -52,6 +65,7 @@ def _git_ignored(paths: list[Path], root: Path) -> set[Path]:
 
 
 def discover(paths: list[Path], root: Path, exclude: list[str], force_exclude: bool = False) -> list[Path]:
+    _RESOLVED.clear()
     found: list[Path] = []
     walked: list[Path] = []
     for given in paths:
@@ -72,14 +86,16 @@ def discover(paths: list[Path], root: Path, exclude: list[str], force_exclude: b
                 d for d in dirs
                 if d not in SKIP_DIRS and not d.endswith(".egg-info")
                 and not (here / d / "pyvenv.cfg").exists()
-                and not matches(relative(here / d, root), exclude)
+                and not (exclude and matches(relative(here / d, root), exclude))
             )
             for name in sorted(files):
                 if name.endswith(PYTHON_SUFFIXES):
                     path = here / name
-                    if not matches(relative(path, root), exclude):
+                    if not (exclude and matches(relative(path, root), exclude)):
                         walked.append(path)
     ignored = _git_ignored(walked, root)
     found.extend(p for p in walked if p not in ignored)
-    unique = {p.resolve(): p for p in found}
+    resolved = {p: p.resolve() for p in found}
+    unique = {resolved[p]: p for p in found}
+    _RESOLVED.update((p, resolved[p]) for p in unique.values())
     return sorted(unique.values(), key=lambda p: relative(p, root))

@@ -341,8 +341,9 @@ def _fresh_program(base: "Program", recorder: _Recorder) -> "Program":
 class _Trees:
     """Parsed files kept in this process (with their metadata: ~90 bytes per byte of source).
 
-    When over budget, files without an entry point of their own go first (the rules
-    may never need them), then the least recently used."""
+    When over budget, files already checked go first (only another file's check may
+    still need them), then files without an entry point of their own (the rules may
+    never need them), then the least recently used."""
 
     def __init__(self, budget: int):
         self.budget = budget
@@ -350,13 +351,17 @@ class _Trees:
         self.size = 0
         self.on_drop = None  # called with the relpath of each dropped file
         self.pinned: Optional[str] = None
+        self.dropped = 0  # bytes of source dropped since the last garbage collection
+        self.checked: set[str] = set()  # files whose rules have run
 
     def put(self, relpath: str, source, nodes: Nodes, size: int, likely: bool = True) -> None:
         if relpath in self.live:
             self.size -= self.live.pop(relpath)[2]
         self.live[relpath] = (source, nodes, size, likely)
         self.size += size
-        self.trim(keep=relpath)
+        # A file bigger than a quarter of the budget would push out many others: it is
+        # only kept while in use (its caller holds it), and parsed again if needed later.
+        self.trim(keep=relpath if size <= self.budget // 4 or relpath == self.pinned else None)
 
     def get(self, relpath: str):
         found = self.live.get(relpath)
@@ -368,14 +373,43 @@ class _Trees:
         """Drop files until the rest fit (never the pinned one, nor keep)."""
         if self.size <= self.budget:
             return
-        for relpath in [r for r, e in self.live.items() if not e[3]] + [r for r, e in self.live.items() if e[3]]:
+        order = sorted(self.live, key=lambda r: (r not in self.checked, self.live[r][3]))  # stable: LRU within
+        for relpath in order:
             if self.size <= self.budget:
                 break
             if relpath == self.pinned or relpath == keep:
                 continue
-            self.size -= self.live.pop(relpath)[2]
+            size = self.live.pop(relpath)[2]
+            self.size -= size
+            self.dropped += size
             if self.on_drop is not None:
                 self.on_drop(relpath)
+        if self.dropped > max(self.budget, 1 << 20):
+            # A file's scope metadata is full of reference cycles: with the thresholds in
+            # GC_THRESHOLDS, collect what dropped files left behind now and then, and give
+            # the memory back.
+            self.dropped = 0
+            gc.collect()
+            _trim_malloc()
+
+
+def _trim_malloc() -> None:
+    """Return freed heap memory to the OS (glibc keeps it otherwise)."""
+    global _MALLOC_TRIM
+    if _MALLOC_TRIM is None:
+        _MALLOC_TRIM = False
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                _MALLOC_TRIM = ctypes.CDLL("libc.so.6").malloc_trim
+            except (OSError, AttributeError):
+                pass
+    if _MALLOC_TRIM:
+        _MALLOC_TRIM(0)
+
+
+_MALLOC_TRIM = None
 
 
 class _Hydrator:
@@ -388,6 +422,7 @@ class _Hydrator:
         self.trees = trees
         self.attached: set[str] = set()
         self.recorder: Optional[_Recorder] = None
+        self.transient: set[str] = set()
         trees.on_drop = self._dropped
 
     def source(self, relpath: str):
@@ -404,12 +439,21 @@ class _Hydrator:
             source = parse_source(path, relpath, data)
             _, nodes = detach(build_index(source))
             self.trees.put(relpath, source, nodes, len(data))
-            found = self.trees.get(relpath)
+            found = (source, nodes)
+            if relpath not in self.trees.live:  # too big to keep: attached for this check only
+                self.transient.add(relpath)
         source, nodes = found[0], found[1]
         if relpath not in self.attached:
             _attach(self.indexes[relpath], source, nodes)
             self.attached.add(relpath)
         return source
+
+    def release(self) -> None:
+        """Detach what was parsed for the check that just ended and is not kept."""
+        for relpath in self.transient:
+            if relpath not in self.trees.live:
+                self._dropped(relpath)
+        self.transient.clear()
 
     def _dropped(self, relpath: str) -> None:
         if relpath in self.attached:
@@ -458,7 +502,9 @@ def check_file(program: "Program", hydrator: _Hydrator, config: "Config", relpat
     finally:
         hydrator.recorder = None
         hydrator.trees.pinned = None
+        hydrator.trees.checked.add(relpath)
         hydrator.trees.trim()
+        hydrator.release()
 
 
 # -- where the work runs -------------------------------------------------------------
