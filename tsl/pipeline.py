@@ -1,26 +1,27 @@
-"""How `check` runs: parallel, cached, with whole-program work done on summaries.
+"""How `check` runs: parallel, cached, with the whole-program work done on summaries.
 
-1. **Summaries** (per file, in worker processes for big runs). Each file is read,
-   hashed, parsed and indexed. The index leaves without its LibCST nodes: a
-   picklable `FileReport` that depends on nothing but the file, so it is what
-   the cache keeps per file. A file that cannot hold an entry point (see
-   `may_hold_entry`) is only syntax-checked, unless a needed file refers to
-   its module.
-2. **Program** (in the parent). Entry points and reachability are computed on
-   the summaries: what each entry point compiles, with which owner class and
-   through which chains.
-3. **Rules** (per file with compiled functions, in workers). The file is parsed
-   again and the rules run on its compiled functions, with the whole Program
-   at hand: the summaries of other files fill in their nodes on first use
-   (`_Hydrator`). Each such check records what it looked at outside its own
-   file: the names it looked up and what they resolved to, and the files of
-   what it got back (`_Recorder`). The cache keeps the findings with that
-   record and with the compiled context (owners and chains), and reuses them
-   only while all of it is unchanged, so a change in one file updates the
-   findings it causes in any other.
+1. **Summaries** (per file; in worker processes when the run is big enough).
+   Each file is parsed and indexed once. The index leaves without its LibCST
+   nodes: a picklable `FileReport` that depends on nothing but the file, which
+   is what the cache keeps per file. The worker keeps the tree itself (an LRU
+   of KEEP_BYTES of source per process), for step 3. A file that cannot hold an
+   entry point (`may_hold_entry`, a byte check) is only syntax-checked, unless
+   a needed file refers to its module.
+2. **Program** (in the parent). Entry points and reachability on the summaries:
+   what each entry point compiles, with which owner class, through which chains.
+3. **Rules** (per file with compiled functions). Each file goes to the worker
+   that parsed it, which runs the rules on its compiled functions with the whole
+   Program at hand: the detached summaries get their nodes back on first use
+   (`_Hydrator`; a file no longer kept is parsed again). Each check records what
+   it looked at outside its own file (`_Recorder`): the names it looked up and
+   what they resolved to, the files of what it got back, and whether it read the
+   whole program. The cache keeps the findings with that record and with the
+   compiled context (owners and chains), and reuses them only while all of it
+   still holds, so a change in one file updates the findings it causes in any
+   other.
 
-Trees live only while one file is checked (plus a small LRU of other files a
-check needed), so memory stays flat however many files there are.
+Every file is parsed once unless it fell out of its worker's LRU, and memory is
+bounded by the LRU and the biggest file, not by the number of files.
 """
 from __future__ import annotations
 
@@ -363,6 +364,16 @@ class _Trees:
         # only kept while in use (its caller holds it), and parsed again if needed later.
         self.trim(keep=relpath if size <= self.budget // 4 or relpath == self.pinned else None)
 
+    def done(self, relpath: str) -> None:
+        """relpath's rules have run: its parents and positions go, and it is the first to be dropped."""
+        self.checked.add(relpath)
+        entry = self.live.get(relpath)
+        if entry is not None:
+            metadata = getattr(entry[0], "metadata", None)
+            if metadata is not None and hasattr(metadata, "forget"):
+                metadata.forget()
+        self.trim()
+
     def get(self, relpath: str):
         found = self.live.get(relpath)
         if found is not None:
@@ -502,8 +513,7 @@ def check_file(program: "Program", hydrator: _Hydrator, config: "Config", relpat
     finally:
         hydrator.recorder = None
         hydrator.trees.pinned = None
-        hydrator.trees.checked.add(relpath)
-        hydrator.trees.trim()
+        hydrator.trees.done(relpath)
         hydrator.release()
 
 

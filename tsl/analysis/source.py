@@ -47,6 +47,11 @@ class LazyMetadata:
     def __contains__(self, provider) -> bool:
         return provider in self._resolved
 
+    def forget(self) -> None:
+        """Drop the parents and positions (cheap to compute again), keep the scopes."""
+        for provider in (ParentNodeProvider, PositionProvider):
+            self._resolved.pop(provider, None)
+
     def _resolve(self, provider):
         if provider is ParentNodeProvider:
             return parent_map(self.module)
