@@ -13,22 +13,14 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
+
+from helpers import strict_fixes  # noqa: F401 (autouse: a crashing fix builder fails these tests)
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tsl.config import Config
 from tsl.engine import Input, check
 from tsl.fix import fix_inputs
 
-@pytest.fixture(autouse=True, scope="module")
-def _strict_fixes():
-    """A fix builder that crashes fails these tests (elsewhere it just offers no fix)."""
-    old = os.environ.get("TSL_DEBUG_FIXES")
-    os.environ["TSL_DEBUG_FIXES"] = "1"
-    yield
-    if old is None:
-        os.environ.pop("TSL_DEBUG_FIXES", None)
-    else:
-        os.environ["TSL_DEBUG_FIXES"] = old
 
 HEADER = """import logging
 import time

@@ -6,19 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from helpers import strict_fixes  # noqa: F401 (autouse: a crashing fix builder fails these tests)
+
 from tsl.config import Config
 from tsl.engine import Input, check
 
-@pytest.fixture(autouse=True, scope="module")
-def _strict_fixes():
-    """A fix builder that crashes fails these tests (elsewhere it just offers no fix)."""
-    old = os.environ.get("TSL_DEBUG_FIXES")
-    os.environ["TSL_DEBUG_FIXES"] = "1"
-    yield
-    if old is None:
-        os.environ.pop("TSL_DEBUG_FIXES", None)
-    else:
-        os.environ["TSL_DEBUG_FIXES"] = old
 
 HEAD = "import random\nimport logging\nfrom typing import Dict, List\nimport torch\nfrom torch import nn\n\n"
 

@@ -10,20 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from helpers import strict_fixes  # noqa: F401 (autouse: a crashing fix builder fails these tests)
+
 from tsl.config import Config
 from tsl.engine import Input, check
 from tsl.fix import fix_inputs, wanted
 
-@pytest.fixture(autouse=True, scope="module")
-def _strict_fixes():
-    """A fix builder that crashes fails these tests (elsewhere it just offers no fix)."""
-    old = os.environ.get("TSL_DEBUG_FIXES")
-    os.environ["TSL_DEBUG_FIXES"] = "1"
-    yield
-    if old is None:
-        os.environ.pop("TSL_DEBUG_FIXES", None)
-    else:
-        os.environ["TSL_DEBUG_FIXES"] = old
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXES = ROOT / "fixtures" / "fixes"
