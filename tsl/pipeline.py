@@ -90,7 +90,10 @@ def _lazy(name: str):
     def get(self):
         value = self.__dict__[name]
         if value is None and _HYDRATOR is not None:
-            _HYDRATOR.source(self.__dict__["file"].relpath)
+            try:
+                _HYDRATOR.source(self.__dict__["file"].relpath)
+            except ParseFailure:  # CPython parses it, LibCST does not: nothing to look at
+                return None
             value = self.__dict__[name]
         return value
 
@@ -100,11 +103,27 @@ def _lazy(name: str):
     return property(get, set)
 
 
+def _lazy_dead(self):
+    """What the compiler does not emit in this function: computed on first use (it needs the scopes)."""
+    dead = self.__dict__["dead"]
+    if dead is None:
+        node = self.node
+        if node is not None:
+            from tsl.analysis.emission import dead_nodes
+
+            dead = self.__dict__["dead"] = dead_nodes(node.body, self.__dict__["file"].qualified_names)
+    return dead
+
+
+def _set_dead(self, value) -> None:
+    self.__dict__["dead"] = value
+
+
 class DetachedFunctionInfo(FunctionInfo):
     """A FunctionInfo without its node; the node comes back on first use (in a process that runs rules)."""
 
     node = _lazy("node")
-    dead = _lazy("dead")
+    dead = property(_lazy_dead, _set_dead)
 
 
 class DetachedClassInfo(ClassInfo):
@@ -136,17 +155,32 @@ def detach(index: "FileIndex") -> tuple["FileIndex", Nodes]:
     return index, nodes
 
 
+def nodes_by_line(source) -> Nodes:
+    """{(class or "", function or "", line of the def): node} for the top-level and class-level defs."""
+    import libcst as cst
+
+    nodes: Nodes = {}
+    for statement in source.module.body:
+        if isinstance(statement, cst.FunctionDef):
+            nodes[("", statement.name.value, source.def_start(statement)[0])] = statement
+        elif isinstance(statement, cst.ClassDef):
+            name = statement.name.value
+            nodes[(name, "", source.def_start(statement)[0])] = statement
+            for inner in statement.body.body:
+                if isinstance(inner, cst.FunctionDef):
+                    nodes[(name, inner.name.value, source.def_start(inner)[0])] = inner
+    return nodes
+
+
 def _attach(index: "FileIndex", source, nodes: Nodes) -> None:
-    """Give a detached index (built from the same bytes) its nodes back."""
+    """Give a detached index (built from the same bytes) its nodes back; `dead` follows on first use."""
     index.file = source
     for name, function in index.functions.items():
-        node, dead = nodes[("", name)]
-        function.__dict__.update(node=node, dead=dead, file=source)
+        function.__dict__.update(node=nodes.get(("", name, function.line)), dead=None, file=source)
     for class_name, klass in index.classes.items():
-        klass.__dict__.update(node=nodes[(class_name, "")][0], file=source)
+        klass.__dict__.update(node=nodes.get((class_name, "", klass.line)), file=source)
         for name, method in klass.methods.items():
-            node, dead = nodes[(class_name, name)]
-            method.__dict__.update(node=node, dead=dead, file=source)
+            method.__dict__.update(node=nodes.get((class_name, name, method.line)), dead=None, file=source)
 
 
 def _dry(index: "FileIndex") -> None:
@@ -221,26 +255,52 @@ def summarize(item: "Input", data: bytes, config: "Config", trees: Optional["_Tr
     from tsl.analysis.source import parse_source
 
     report = FileReport(relpath=item.relpath)
+    index = _index_from_ast(item, data)
+    if index is not None:
+        report.index = index
+        return report
     try:
         source = parse_source(item.path, item.relpath, data)
     except ParseFailure as failure:
         if config.enabled("TSL001"):
             report.file_findings.append(engine.parse_error_finding(item.relpath, failure))
         return report
-    report.index, nodes = detach(build_index(source))
-    if trees is not None:
-        trees.put(item.relpath, source, nodes, len(data), _holds_entry(report.index))
+    report.index, _ = detach(build_index(source))
     return report
 
 
-def _holds_entry(index: "FileIndex") -> bool:
-    """Whether the file surely has compiled functions (an entry point of its own)."""
-    from tsl.analysis.index import SCRIPT, is_torch_module_base
+# The index comes from CPython's parser (tsl.analysis.ast_index); LibCST parses a file
+# only when its rules run. TSL_AST_INDEX=0 builds it from LibCST, as tsl did before.
+_AST_INDEX = os.environ.get("TSL_AST_INDEX", "1") != "0"
 
-    if index.scripted_names or any(f.decorators & SCRIPT for f in index.functions.values()):
-        return True
-    return any(k.decorators & SCRIPT or any(is_torch_module_base(n) for names in k.bases for n in names)
-               for k in index.classes.values())
+
+def _index_from_ast(item: "Input", data: bytes) -> Optional["FileIndex"]:
+    """The detached index from CPython's parser; None when CPython rejects the file
+    (LibCST then says why, or parses syntax newer than this Python)."""
+    if not _AST_INDEX:
+        return None
+    from tsl.analysis.ast_index import build_index_from_ast
+    from tsl.analysis.source import module_name_for
+
+    try:
+        text, _ = decode(data)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = compile(text, item.relpath, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (ParseFailure, SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+    module_name, package = module_name_for(item.path)
+    try:
+        index = build_index_from_ast(tree, FileStub(item.relpath, module_name, package), text)
+    except RecursionError:
+        return None
+    for function in index.functions.values():
+        function.__class__ = DetachedFunctionInfo
+    for klass in index.classes.values():
+        klass.__class__ = DetachedClassInfo
+        for method in klass.methods.values():
+            method.__class__ = DetachedFunctionInfo
+    return index
 
 
 def syntax_check(item: "Input", data: bytes, config: "Config", trees: Optional["_Trees"] = None) -> FileReport:
@@ -448,7 +508,7 @@ class _Hydrator:
             if data is None:
                 data = path.read_bytes()
             source = parse_source(path, relpath, data)
-            _, nodes = detach(build_index(source))
+            nodes = nodes_by_line(source)
             self.trees.put(relpath, source, nodes, len(data))
             found = (source, nodes)
             if relpath not in self.trees.live:  # too big to keep: attached for this check only
@@ -493,7 +553,12 @@ def check_file(program: "Program", hydrator: _Hydrator, config: "Config", relpat
     recorder = _Recorder()
     tracking = _fresh_program(program, recorder)
     hydrator.trees.pinned = relpath
-    source = hydrator.source(relpath)
+    try:
+        source = hydrator.source(relpath)
+    except ParseFailure as failure:  # CPython parses it (its index came from there), LibCST does not
+        hydrator.trees.pinned = None
+        found = [engine.parse_error_finding(relpath, failure)] if config.enabled("TSL001") else []
+        return FileCheck(found, recorder.record)
     hydrator.recorder = recorder
     try:
         index = hydrator.indexes[relpath]

@@ -235,10 +235,6 @@ def _collect(scope: _Scope, nodes: Iterable, function: Optional[_Scope] = None) 
             continue
         if isinstance(node, ast.ExceptHandler) and node.name:
             scope.bind(node.name, (node.lineno, node.col_offset))
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-            scope.bind(node.name, (node.lineno, node.col_offset))
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            scope.bind(node.rest, (node.lineno, node.col_offset))
         stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
