@@ -122,13 +122,13 @@ def filter_findings(source: SourceFile, findings: list[Finding], config: Config)
     return kept
 
 
-def check(inputs: Iterable[Input], config: Config, jobs: int = 1, cache=None) -> Result:
+def check(inputs: Iterable[Input], config: Config, jobs: int = 1, cache=None, blank: bool = True) -> Result:
     """Check inputs: jobs > 1 uses worker processes for big runs; cache is a tsl.cache.Cache.
 
     The findings are the same for any jobs, with or without a cache (see tsl.pipeline)."""
     from tsl.pipeline import run
 
-    return run(inputs, config, jobs=jobs, cache=cache)
+    return run(inputs, config, jobs=jobs, cache=cache, blank=blank)
 
 
 def inputs_for(paths: list[Path], root: Path) -> list[Input]:

@@ -240,6 +240,7 @@ def fix_inputs(inputs: Iterable[Input], config: Config, unsafe: bool = False,
 
     check_options go to tsl.engine.check (jobs)."""
     options = dict(check_options or {})
+    options["blank"] = False  # fixes edit the whole tree
     items: list[Input] = []
     states: dict[str, FileState] = {}
     for item in inputs:

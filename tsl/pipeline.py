@@ -323,6 +323,22 @@ def syntax_check(item: "Input", data: bytes, config: "Config", trees: Optional["
 _HYDRATOR: Optional["_Hydrator"] = None
 
 
+def _blanked(data: bytes, plan: tuple[str, set, set]) -> Optional[str]:
+    """The text to parse for a checked file (tsl.analysis.blank), or None to parse it all."""
+    from tsl.analysis.blank import blanked_text
+
+    try:
+        text, _ = decode(data)
+        if "trace" in text:  # TSL601 reads the whole module for torch.jit.trace calls
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = compile(text, "<tsl>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        return blanked_text(text, tree, plan[1], plan[2])
+    except (ParseFailure, SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+
+
 def info_key(info) -> Optional[tuple]:
     if info is None:
         return None
@@ -487,7 +503,7 @@ class _Hydrator:
     """Gives the Program's detached indexes their nodes back when something asks for them."""
 
     def __init__(self, indexes: dict[str, "FileIndex"], inputs: dict[str, tuple[Path, Optional[bytes]]],
-                 trees: _Trees):
+                 trees: _Trees, blank: bool = True):
         self.indexes = indexes
         self.inputs = inputs
         self.trees = trees
@@ -495,24 +511,40 @@ class _Hydrator:
         self.recorder: Optional[_Recorder] = None
         self.transient: set[str] = set()
         trees.on_drop = self._dropped
+        self.blank = blank  # parse the checked file without the bodies its rules never read
+        self.plan: Optional[tuple[str, set, set]] = None  # (relpath, functions, classes) to keep
+        self.blanked: Optional[tuple] = None  # (relpath, source, nodes) of the checked file, blanked
 
     def source(self, relpath: str):
-        if self.recorder is not None and relpath != self.trees.pinned:
+        pinned = relpath == self.trees.pinned
+        if self.recorder is not None and not pinned:
             self.recorder.record.files.add(relpath)
         found = self.trees.get(relpath)
+        if found is None and self.blanked is not None and self.blanked[0] == relpath:
+            if pinned:
+                found = self.blanked[1:]
+            else:  # another check needs all of it
+                self._dropped(relpath)
+                self.blanked = None
         if found is None:
-            from tsl.analysis.index import build_index
             from tsl.analysis.source import parse_source
 
             path, data = self.inputs[relpath]
             if data is None:
                 data = path.read_bytes()
-            source = parse_source(path, relpath, data)
-            nodes = nodes_by_line(source)
-            self.trees.put(relpath, source, nodes, len(data))
-            found = (source, nodes)
-            if relpath not in self.trees.live:  # too big to keep: attached for this check only
-                self.transient.add(relpath)
+            plan = self.plan if pinned and self.blank and self.plan and self.plan[0] == relpath else None
+            text = _blanked(data, plan) if plan is not None else None
+            source = parse_source(path, relpath, data, parse_text=text) if text is not None else None
+            if source is not None:
+                found = (source, nodes_by_line(source))
+                self.blanked = (relpath, *found)
+            else:
+                source = parse_source(path, relpath, data)
+                nodes = nodes_by_line(source)
+                self.trees.put(relpath, source, nodes, len(data))
+                found = (source, nodes)
+                if relpath not in self.trees.live:  # too big to keep: attached for this check only
+                    self.transient.add(relpath)
         source, nodes = found[0], found[1]
         if relpath not in self.attached:
             _attach(self.indexes[relpath], source, nodes)
@@ -521,6 +553,11 @@ class _Hydrator:
 
     def release(self) -> None:
         """Detach what was parsed for the check that just ended and is not kept."""
+        if self.blanked is not None:
+            if self.blanked[0] not in self.trees.live:
+                self._dropped(self.blanked[0])
+            self.blanked = None
+        self.plan = None
         for relpath in self.transient:
             if relpath not in self.trees.live:
                 self._dropped(relpath)
@@ -553,6 +590,10 @@ def check_file(program: "Program", hydrator: _Hydrator, config: "Config", relpat
     recorder = _Recorder()
     tracking = _fresh_program(program, recorder)
     hydrator.trees.pinned = relpath
+    functions = {name for (class_name, name), _, _ in records if not class_name}
+    classes = {class_name for (class_name, _), _, _ in records if class_name}
+    classes |= {owner[1] for _, owner, _ in records if owner is not None and owner[0] == relpath}
+    hydrator.plan = (relpath, functions, classes)
     try:
         source = hydrator.source(relpath)
     except ParseFailure as failure:  # CPython parses it (its index came from there), LibCST does not
@@ -595,10 +636,11 @@ def default_jobs() -> int:
 class _Local:
     """Runs everything in this process (small runs, --jobs 1)."""
 
-    def __init__(self, config: "Config", inputs: dict, budget: int):
+    def __init__(self, config: "Config", inputs: dict, budget: int, blank: bool = True):
         self.config = config
         self.inputs = inputs
         self.trees = _Trees(budget)
+        self.blank = blank
 
     def summaries(self, tasks: list[tuple[str, str]], sizes: list[int]) -> list[FileReport]:
         return [_summary(kind, relpath, self.inputs, self.config, self.trees) for kind, relpath in tasks]
@@ -606,7 +648,7 @@ class _Local:
     def checks(self, program: "Program", tasks: list[tuple[str, list]], sizes: list[int]) -> list[FileCheck]:
         global _HYDRATOR
         indexes = {index.file.relpath: index for index in program.indexes}
-        hydrator = _HYDRATOR = _Hydrator(indexes, self.inputs, self.trees)
+        hydrator = _HYDRATOR = _Hydrator(indexes, self.inputs, self.trees, self.blank)
         results: list = [None] * len(tasks)
         try:
             for i in _kept_first(tasks, self.trees):
@@ -637,10 +679,10 @@ def _summary(kind: str, relpath: str, inputs: dict, config: "Config", trees: _Tr
     return syntax_check(item, data, config, trees) if kind == "light" else summarize(item, data, config, trees)
 
 
-def _serve(conn, config: "Config", inputs: dict, budget: int) -> None:
+def _serve(conn, config: "Config", inputs: dict, budget: int, blank: bool = True) -> None:
     """A worker process: summaries first, then the rules on the files whose trees it kept."""
     global _HYDRATOR
-    local = _Local(config, inputs, budget)
+    local = _Local(config, inputs, budget, blank)
     program = hydrator = None
     while True:
         try:
@@ -657,7 +699,7 @@ def _serve(conn, config: "Config", inputs: dict, budget: int) -> None:
 
                 indexes = pickle_loads(message[1])
                 program = engine.Program(indexes)
-                hydrator = _HYDRATOR = _Hydrator({i.file.relpath: i for i in indexes}, inputs, local.trees)
+                hydrator = _HYDRATOR = _Hydrator({i.file.relpath: i for i in indexes}, inputs, local.trees, blank)
                 continue
             elif kind == "checks":  # all of this worker's files: those it kept first
                 tasks = dict(message[1])
@@ -695,7 +737,7 @@ class _Workers:
     Summaries go to whichever worker is free (biggest files first); the rules
     on a file then run in the worker that parsed it."""
 
-    def __init__(self, count: int, config: "Config", inputs: dict, budget: int):
+    def __init__(self, count: int, config: "Config", inputs: dict, budget: int, blank: bool = True):
         import multiprocessing
 
         from tsl.rules import all_rules
@@ -706,7 +748,7 @@ class _Workers:
         self.processes = []
         for _ in range(count):
             parent, child = context.Pipe()
-            process = context.Process(target=_serve, args=(child, config, inputs, budget), daemon=True)
+            process = context.Process(target=_serve, args=(child, config, inputs, budget, blank), daemon=True)
             process.start()
             child.close()
             self.conns.append(parent)
@@ -876,7 +918,8 @@ def manifest_of(prepared: list[Prepared]) -> str:
 
 
 def run(items: Iterable["Input"], config: "Config", jobs: int = 1, cache: Optional["Cache"] = None,
-        prefilter: bool = True) -> "Result":
+        prefilter: bool = True, blank: bool = True) -> "Result":
+    """blank: parse each checked file without the bodies its rules never read (tsl.analysis.blank)."""
     prepared = prepare(items)
     manifest = manifest_of(prepared)
     if cache is not None:
@@ -891,9 +934,9 @@ def run(items: Iterable["Input"], config: "Config", jobs: int = 1, cache: Option
     gc.set_threshold(*GC_THRESHOLDS)
     try:
         if jobs > 1 and len(inputs) >= POOL_MIN_FILES and size >= POOL_MIN_BYTES:
-            executor = _Workers(min(jobs, len(inputs)), config, inputs, KEEP_BYTES)
+            executor = _Workers(min(jobs, len(inputs)), config, inputs, KEEP_BYTES, blank)
         else:
-            executor = _Local(config, inputs, KEEP_BYTES)
+            executor = _Local(config, inputs, KEEP_BYTES, blank)
         try:
             reports, keep = _summaries(prepared, config, executor, cache, prefilter)
             result, checks = _assemble(prepared, reports, config, executor, cache, manifest)

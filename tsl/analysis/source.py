@@ -366,18 +366,21 @@ def resolve_relative(name: str, package: str) -> str:
     return ".".join([*base, rest]) if base else rest
 
 
-def parse_source(path: Path, relpath: str, data: Optional[bytes] = None) -> SourceFile:
+def parse_source(path: Path, relpath: str, data: Optional[bytes] = None,
+                 parse_text: Optional[str] = None) -> SourceFile:
+    """parse_text: what LibCST parses instead of the text, line for line the same where kept
+    (tsl.analysis.blank); the SourceFile's text and lines stay the file's own."""
     if data is None:
         data = path.read_bytes()
     text, encoding = decode(data)
     try:
-        module = cst.parse_module(text)
+        module = cst.parse_module(text if parse_text is None else parse_text)
     except cst.ParserSyntaxError as exc:
         raise ParseFailure(f"syntax error: {exc.message}", exc.raw_line, exc.raw_column + 1) from None
     except Exception as exc:  # libcst raises a few other kinds on odd input
         raise ParseFailure(f"cannot parse: {exc}") from None
     metadata = LazyMetadata(module)
-    metadata.text = text
+    metadata.text = text if parse_text is None else parse_text
     name, package = module_name_for(path)
     return SourceFile(
         path=path,
