@@ -1,18 +1,19 @@
 """How `check` runs: parallel, cached, with the whole-program work done on summaries.
 
 1. **Summaries** (per file; in worker processes when the run is big enough).
-   Each file is parsed and indexed once. The index leaves without its LibCST
-   nodes: a picklable `FileReport` that depends on nothing but the file, which
-   is what the cache keeps per file. The worker keeps the tree itself (an LRU
-   of KEEP_BYTES of source per process), for step 3. A file that cannot hold an
-   entry point (`may_hold_entry`, a byte check) is only syntax-checked, unless
-   a needed file refers to its module.
+   Each file is indexed from CPython's parser (`tsl.analysis.ast_index`, the
+   same index LibCST would give, ~10x cheaper): a picklable `FileReport` that
+   depends on nothing but the file, which is what the cache keeps per file. A
+   file CPython rejects is indexed with LibCST (TSL001, or newer syntax). A
+   file that cannot hold an entry point (`may_hold_entry`, a byte check) is
+   only syntax-checked, unless a needed file refers to its module.
 2. **Program** (in the parent). Entry points and reachability on the summaries:
    what each entry point compiles, with which owner class, through which chains.
-3. **Rules** (per file with compiled functions). Each file goes to the worker
-   that parsed it, which runs the rules on its compiled functions with the whole
-   Program at hand: the detached summaries get their nodes back on first use
-   (`_Hydrator`; a file no longer kept is parsed again). Each check records what
+3. **Rules** (per file with compiled functions). LibCST parses the file, without
+   the bodies its rules never read (`tsl.analysis.blank`; not for --fix), and the
+   rules run on its compiled functions with the whole Program at hand: the
+   detached summaries get their nodes back on first use (`_Hydrator`, which keeps
+   an LRU of trees per process). Each check records what
    it looked at outside its own file (`_Recorder`): the names it looked up and
    what they resolved to, the files of what it got back, and whether it read the
    whole program. The cache keeps the findings with that record and with the
@@ -20,8 +21,8 @@
    still holds, so a change in one file updates the findings it causes in any
    other.
 
-Every file is parsed once unless it fell out of its worker's LRU, and memory is
-bounded by the LRU and the biggest file, not by the number of files.
+LibCST parses only files with compiled code, and memory is bounded by the LRU
+and the biggest such file, not by the number of files.
 """
 from __future__ import annotations
 
