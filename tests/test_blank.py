@@ -45,19 +45,25 @@ def test_blanked_text_keeps_lines_and_what_is_named():
         "import torch\n\n"
         "def unused(x):\n    '''doc'''\n    return x + 1\n\n"
         "def helper(x):\n    return x * 2\n\n"
-        "class Net(torch.nn.Module):\n    def forward(self, x):\n        return helper(x)\n\n"
-        "    def other(self):\n        return 3\n\n"
-        "class Plain:\n    size = 3\n    def method(self):\n        @staticmethod\n        def inner():\n"
-        "            pass\n        return inner\n"
+        "class Net(Base):\n    def __init__(self):\n        self.setup()\n\n"
+        "    def setup(self):\n        self.k = 1\n\n"
+        "    def forward(self, x):\n        return helper(x)\n\n"
+        "    def other(self):\n        three = 3\n        return three\n\n"
+        "class Base(torch.nn.Module):\n    size = 3\n    def __init__(self):\n        super().__init__()\n"
+        "    def reset(self):\n        @staticmethod\n        def inner():\n            pass\n        return inner\n"
+        "class Plain:\n    def method(self):\n        four = 4\n        return four\n"
     )
-    out = blanked_text(text, ast.parse(text), {"forward"} - {"forward"}, {"Net"})
+    out = blanked_text(text, ast.parse(text), set(), {("Net", "forward")}, {"Net"})
     assert out is not None
     assert len(out.splitlines()) == len(text.splitlines())
     cst.parse_module(out)
     ast.parse(out)
     lines = out.splitlines()
     assert lines[3] == "    ..." and lines[4] == ""  # unused's body
-    assert "return x * 2" in out  # helper: named in Net
-    assert "return 3" in out  # a kept class keeps all its methods
-    assert "size = 3" in out and "return inner" not in out  # Plain: its attributes, not its bodies
-    assert blanked_text("def f(): return 1\n", ast.parse("def f(): return 1\n"), set(), set()) is None
+    assert "return x * 2" in out  # helper: named by forward
+    assert "self.k = 1" in out  # setup: named by __init__, which a kept class keeps
+    assert "three = 3" not in out  # other: nothing kept names it
+    assert "super().__init__()" in out  # Base: named as Net's base, so its __init__ stays
+    assert "size = 3" in out and "return inner" not in out  # Base.reset goes
+    assert "four = 4" not in out  # Plain: nothing names it
+    assert blanked_text("def f(): return 1\n", ast.parse("def f(): return 1\n"), set(), set(), set()) is None

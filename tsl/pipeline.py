@@ -324,7 +324,7 @@ def syntax_check(item: "Input", data: bytes, config: "Config", trees: Optional["
 _HYDRATOR: Optional["_Hydrator"] = None
 
 
-def _blanked(data: bytes, plan: tuple[str, set, set]) -> Optional[str]:
+def _blanked(data: bytes, plan: tuple[str, set, set, set]) -> Optional[str]:
     """The text to parse for a checked file (tsl.analysis.blank), or None to parse it all."""
     from tsl.analysis.blank import blanked_text
 
@@ -335,7 +335,7 @@ def _blanked(data: bytes, plan: tuple[str, set, set]) -> Optional[str]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = compile(text, "<tsl>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-        return blanked_text(text, tree, plan[1], plan[2])
+        return blanked_text(text, tree, plan[1], plan[2], plan[3])
     except (ParseFailure, SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
 
@@ -513,7 +513,7 @@ class _Hydrator:
         self.transient: set[str] = set()
         trees.on_drop = self._dropped
         self.blank = blank  # parse the checked file without the bodies its rules never read
-        self.plan: Optional[tuple[str, set, set]] = None  # (relpath, functions, classes) to keep
+        self.plan: Optional[tuple] = None  # (relpath, functions, methods, owner classes) to keep
         self.blanked: Optional[tuple] = None  # (relpath, source, nodes) of the checked file, blanked
 
     def source(self, relpath: str):
@@ -592,9 +592,9 @@ def check_file(program: "Program", hydrator: _Hydrator, config: "Config", relpat
     tracking = _fresh_program(program, recorder)
     hydrator.trees.pinned = relpath
     functions = {name for (class_name, name), _, _ in records if not class_name}
-    classes = {class_name for (class_name, _), _, _ in records if class_name}
-    classes |= {owner[1] for _, owner, _ in records if owner is not None and owner[0] == relpath}
-    hydrator.plan = (relpath, functions, classes)
+    methods = {(class_name, name) for (class_name, name), _, _ in records if class_name}
+    owners = {owner[1] for _, owner, _ in records if owner is not None and owner[0] == relpath}
+    hydrator.plan = (relpath, functions, methods, owners)
     try:
         source = hydrator.source(relpath)
     except ParseFailure as failure:  # CPython parses it (its index came from there), LibCST does not
