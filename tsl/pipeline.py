@@ -324,7 +324,19 @@ def syntax_check(item: "Input", data: bytes, config: "Config", trees: Optional["
 _HYDRATOR: Optional["_Hydrator"] = None
 
 
-def _blanked(data: bytes, plan: tuple[str, set, set, set]) -> Optional[str]:
+def plans_of(tasks: list[tuple[str, list]]) -> dict[str, tuple[set, set, set]]:
+    """What each checked file's parse keeps (tsl.analysis.blank): its compiled top-level functions,
+    its compiled methods, and the classes that own compiled code there."""
+    plans = {}
+    for relpath, records in tasks:
+        functions = {name for (class_name, name), _, _ in records if not class_name}
+        methods = {(class_name, name) for (class_name, name), _, _ in records if class_name}
+        owners = {owner[1] for _, owner, _ in records if owner is not None and owner[0] == relpath}
+        plans[relpath] = (functions, methods, owners)
+    return plans
+
+
+def _blanked(data: bytes, plan: tuple[set, set, set]) -> Optional[str]:
     """The text to parse for a checked file (tsl.analysis.blank), or None to parse it all."""
     from tsl.analysis.blank import blanked_text
 
@@ -335,7 +347,7 @@ def _blanked(data: bytes, plan: tuple[str, set, set, set]) -> Optional[str]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = compile(text, "<tsl>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-        return blanked_text(text, tree, plan[1], plan[2], plan[3])
+        return blanked_text(text, tree, *plan)
     except (ParseFailure, SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
 
@@ -512,40 +524,28 @@ class _Hydrator:
         self.recorder: Optional[_Recorder] = None
         self.transient: set[str] = set()
         trees.on_drop = self._dropped
-        self.blank = blank  # parse the checked file without the bodies its rules never read
-        self.plan: Optional[tuple] = None  # (relpath, functions, methods, owner classes) to keep
-        self.blanked: Optional[tuple] = None  # (relpath, source, nodes) of the checked file, blanked
+        self.blank = blank  # parse checked files without the bodies no rule reads
+        self.plans: dict[str, tuple] = {}  # relpath -> what its parse keeps (plans_of)
 
     def source(self, relpath: str):
         pinned = relpath == self.trees.pinned
         if self.recorder is not None and not pinned:
             self.recorder.record.files.add(relpath)
         found = self.trees.get(relpath)
-        if found is None and self.blanked is not None and self.blanked[0] == relpath:
-            if pinned:
-                found = self.blanked[1:]
-            else:  # another check needs all of it
-                self._dropped(relpath)
-                self.blanked = None
         if found is None:
             from tsl.analysis.source import parse_source
 
             path, data = self.inputs[relpath]
             if data is None:
                 data = path.read_bytes()
-            plan = self.plan if pinned and self.blank and self.plan and self.plan[0] == relpath else None
+            plan = self.plans.get(relpath) if self.blank else None
             text = _blanked(data, plan) if plan is not None else None
-            source = parse_source(path, relpath, data, parse_text=text) if text is not None else None
-            if source is not None:
-                found = (source, nodes_by_line(source))
-                self.blanked = (relpath, *found)
-            else:
-                source = parse_source(path, relpath, data)
-                nodes = nodes_by_line(source)
-                self.trees.put(relpath, source, nodes, len(data))
-                found = (source, nodes)
-                if relpath not in self.trees.live:  # too big to keep: attached for this check only
-                    self.transient.add(relpath)
+            source = parse_source(path, relpath, data, parse_text=text)
+            nodes = nodes_by_line(source)
+            self.trees.put(relpath, source, nodes, len(data))
+            found = (source, nodes)
+            if relpath not in self.trees.live:  # too big to keep: attached for this check only
+                self.transient.add(relpath)
         source, nodes = found[0], found[1]
         if relpath not in self.attached:
             _attach(self.indexes[relpath], source, nodes)
@@ -554,11 +554,6 @@ class _Hydrator:
 
     def release(self) -> None:
         """Detach what was parsed for the check that just ended and is not kept."""
-        if self.blanked is not None:
-            if self.blanked[0] not in self.trees.live:
-                self._dropped(self.blanked[0])
-            self.blanked = None
-        self.plan = None
         for relpath in self.transient:
             if relpath not in self.trees.live:
                 self._dropped(relpath)
@@ -591,10 +586,6 @@ def check_file(program: "Program", hydrator: _Hydrator, config: "Config", relpat
     recorder = _Recorder()
     tracking = _fresh_program(program, recorder)
     hydrator.trees.pinned = relpath
-    functions = {name for (class_name, name), _, _ in records if not class_name}
-    methods = {(class_name, name) for (class_name, name), _, _ in records if class_name}
-    owners = {owner[1] for _, owner, _ in records if owner is not None and owner[0] == relpath}
-    hydrator.plan = (relpath, functions, methods, owners)
     try:
         source = hydrator.source(relpath)
     except ParseFailure as failure:  # CPython parses it (its index came from there), LibCST does not
@@ -650,6 +641,7 @@ class _Local:
         global _HYDRATOR
         indexes = {index.file.relpath: index for index in program.indexes}
         hydrator = _HYDRATOR = _Hydrator(indexes, self.inputs, self.trees, self.blank)
+        hydrator.plans = plans_of(tasks)
         results: list = [None] * len(tasks)
         try:
             for i in _kept_first(tasks, self.trees):
@@ -698,16 +690,14 @@ def _serve(conn, config: "Config", inputs: dict, budget: int, blank: bool = True
             elif kind == "program":
                 from tsl import engine
 
-                indexes = pickle_loads(message[1])
+                indexes, plans = pickle_loads(message[1])
                 program = engine.Program(indexes)
                 hydrator = _HYDRATOR = _Hydrator({i.file.relpath: i for i in indexes}, inputs, local.trees, blank)
+                hydrator.plans = plans
                 continue
-            elif kind == "checks":  # all of this worker's files: those it kept first
-                tasks = dict(message[1])
-                for number in sorted(tasks, key=lambda n: tasks[n][0] not in local.trees.live):
-                    relpath, records = tasks[number]
-                    conn.send(("ok", number, check_file(program, hydrator, config, relpath, records)))
-                reply = ("done", -1, None)
+            elif kind == "check":
+                _, number, (relpath, records) = message
+                reply = ("ok", number, check_file(program, hydrator, config, relpath, records))
             else:
                 return
         except BaseException as exc:  # handed to the parent, which raises it
@@ -733,10 +723,8 @@ def pickle_loads(data: bytes):
 
 
 class _Workers:
-    """Worker processes that keep the trees they parsed, so that each file is parsed once.
-
-    Summaries go to whichever worker is free (biggest files first); the rules
-    on a file then run in the worker that parsed it."""
+    """Worker processes: summaries, then the rules, each file to whichever worker is free
+    (biggest files first). Each keeps an LRU of the LibCST trees it parsed for the rules."""
 
     def __init__(self, count: int, config: "Config", inputs: dict, budget: int, blank: bool = True):
         import multiprocessing
@@ -754,7 +742,6 @@ class _Workers:
             child.close()
             self.conns.append(parent)
             self.processes.append(process)
-        self.owner: dict[str, int] = {}
 
     def _run(self, queues: list[list[tuple[int, tuple]]], kind: str, results: list, ahead: int = 2,
              shared: Optional[list] = None) -> None:
@@ -774,8 +761,6 @@ class _Workers:
                     return
                 self.conns[i].send((kind, number, task))
                 busy[i] += 1
-                if kind == "summary":
-                    self.owner[task[1]] = i
 
         for i in busy:
             feed(i)
@@ -806,38 +791,14 @@ class _Workers:
 
     def checks(self, program: "Program", tasks: list[tuple[str, list]], sizes: list[int]) -> list[FileCheck]:
         import pickle
-        from multiprocessing.connection import wait
 
-        data = pickle.dumps(program.indexes, protocol=pickle.HIGHEST_PROTOCOL)
-        queues: list[list] = [[] for _ in self.conns]
-        spare = []
-        for i in sorted(range(len(tasks)), key=lambda i: -sizes[i]):
-            owner = self.owner.get(tasks[i][0])
-            (queues[owner] if owner is not None else spare).append((i, tasks[i]))
-        # files no worker parsed (their summary came from the cache) go to the least loaded worker
-        for item in spare:
-            min(queues, key=lambda q: sum(sizes[n] for n, _ in q)).append(item)
-        for conn, queue in zip(self.conns, queues):
+        data = pickle.dumps((program.indexes, plans_of(tasks)), protocol=pickle.HIGHEST_PROTOCOL)
+        for conn in self.conns:
             conn.send(("program", data))
-            conn.send(("checks", queue))
+        # Whichever worker is free takes the next file, biggest first.
+        order = sorted(range(len(tasks)), key=lambda i: -sizes[i])
         results: list = [None] * len(tasks)
-        pending = set(range(len(self.conns)))
-        error = None
-        while pending:
-            for conn in wait([self.conns[i] for i in pending]):
-                i = self.conns.index(conn)
-                try:
-                    status, number, value = conn.recv()
-                except EOFError:
-                    raise RuntimeError("a tsl worker process died") from None
-                if status == "ok":
-                    results[number] = value
-                    continue
-                if status == "error":
-                    error = error or value
-                pending.discard(i)
-        if error is not None:
-            raise error
+        self._run([[] for _ in self.conns], "check", results, shared=[(i, tasks[i]) for i in order])
         return results
 
     def close(self) -> None:
