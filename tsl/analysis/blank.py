@@ -31,9 +31,11 @@ def kept_defs(tree: ast.Module, functions: set[str], methods: set[tuple[str, str
               classes: set[str]) -> tuple[set[str], set[tuple[str, str]]]:
     """(top-level functions, (class, method) pairs) whose bodies stay.
 
-    Those given stay, with their classes' __init__ (attribute types come from it);
-    then, until nothing changes, every top-level function, class and method of a kept
-    class that kept code names (a call, a base, `self.helper`, an annotation)."""
+    Those given stay, and then, until nothing changes, every top-level function,
+    class, and method of a kept class that they name (a call, a base, `self.m`, an
+    annotation). A kept class also keeps its __init__, which the rules read for
+    attribute types, with the methods __init__ names (its self.* helpers); what
+    those name elsewhere is not kept for them."""
     defs = {s.name: s for s in tree.body if isinstance(s, _FUNCTIONS)}
     types = {s.name: s for s in tree.body if isinstance(s, ast.ClassDef)}
     methods_of = {name: {} for name in types}
@@ -43,43 +45,60 @@ def kept_defs(tree: ast.Module, functions: set[str], methods: set[tuple[str, str
                 methods_of[name].setdefault(statement.name, []).append(statement)
     keep_functions: set[str] = set()
     keep_methods: set[tuple[str, str]] = set()
+    read_fully: set[tuple[str, str]] = set()  # kept methods whose names all count
     keep_classes: set[str] = set()
-    named: set[str] = set()
-    todo: list = []
+    named: set[str] = set()  # names in code that counts fully
+    named_in_init: set[str] = set()  # names in __init__ and its helpers: only methods count
+    todo: list = []  # (node, counts fully)
 
     def keep_function(name: str) -> None:
         if name in defs and name not in keep_functions:
             keep_functions.add(name)
-            todo.append(defs[name])
+            todo.append((defs[name], True))
 
-    def keep_method(klass: str, name: str) -> None:
-        if name in methods_of.get(klass, ()) and (klass, name) not in keep_methods:
-            keep_methods.add((klass, name))
-            todo.extend(methods_of[klass][name])
+    def keep_method(klass: str, name: str, fully: bool) -> None:
+        if name not in methods_of.get(klass, ()) or (klass, name) in read_fully:
+            return
+        if fully:
+            read_fully.add((klass, name))
+        elif (klass, name) in keep_methods:
+            return
+        keep_methods.add((klass, name))
+        todo.extend((node, fully) for node in methods_of[klass][name])
 
     def keep_class(name: str) -> None:
         if name in types and name not in keep_classes:
             keep_classes.add(name)
             node = types[name]
-            todo.extend([*node.bases, *node.keywords, *node.decorator_list])
-            todo.extend(s for s in node.body if not isinstance(s, _FUNCTIONS))
-            for method in ("__init__", *named):
-                keep_method(name, method)
+            todo.extend((part, True) for part in [*node.bases, *node.keywords, *node.decorator_list])
+            todo.extend((part, True) for part in node.body if not isinstance(part, _FUNCTIONS))
+            keep_method(name, "__init__", False)
+            for method in named:
+                keep_method(name, method, True)
+            for method in named_in_init:
+                keep_method(name, method, False)
 
     for name in functions:
         keep_function(name)
     for klass, name in methods:
         keep_class(klass)
-        keep_method(klass, name)
+        keep_method(klass, name, True)
     for name in classes:
         keep_class(name)
     while todo:
-        for name in _names([todo.pop()]) - named:
-            named.add(name)
-            keep_function(name)
-            keep_class(name)
-            for klass in keep_classes:
-                keep_method(klass, name)
+        node, fully = todo.pop()
+        if fully:
+            for name in _names([node]) - named:
+                named.add(name)
+                keep_function(name)
+                keep_class(name)
+                for klass in list(keep_classes):
+                    keep_method(klass, name, True)
+        else:
+            for name in _names([node]) - named_in_init:
+                named_in_init.add(name)
+                for klass in list(keep_classes):
+                    keep_method(klass, name, False)
     return keep_functions, keep_methods
 
 
