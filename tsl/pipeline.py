@@ -324,6 +324,26 @@ def syntax_check(item: "Input", data: bytes, config: "Config", trees: Optional["
 _HYDRATOR: Optional["_Hydrator"] = None
 
 
+def without_calls(index: "FileIndex") -> "FileIndex":
+    """A copy of a detached index without its calls: reachability is done, and the rules
+    only look things up (names, classes, methods, bases), so workers need no more."""
+    import copy
+
+    def bare(function):
+        function = copy.copy(function)
+        function.__dict__.update(self_calls=[], global_calls=[], all_self_calls=[], all_calls=[])
+        return function
+
+    light = copy.copy(index)
+    light.scripted_names = []
+    light.functions = {name: bare(f) for name, f in index.functions.items()}
+    light.classes = {}
+    for name, klass in index.classes.items():
+        klass = light.classes[name] = copy.copy(klass)
+        klass.methods = {method: bare(f) for method, f in klass.methods.items()}
+    return light
+
+
 def plans_of(tasks: list[tuple[str, list]]) -> dict[str, tuple[set, set, set]]:
     """What each checked file's parse keeps (tsl.analysis.blank): its compiled top-level functions,
     its compiled methods, and the classes that own compiled code there."""
@@ -792,7 +812,8 @@ class _Workers:
     def checks(self, program: "Program", tasks: list[tuple[str, list]], sizes: list[int]) -> list[FileCheck]:
         import pickle
 
-        data = pickle.dumps((program.indexes, plans_of(tasks)), protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps(([without_calls(i) for i in program.indexes], plans_of(tasks)),
+                            protocol=pickle.HIGHEST_PROTOCOL)
         for conn in self.conns:
             conn.send(("program", data))
         # Whichever worker is free takes the next file, biggest first.
