@@ -271,3 +271,22 @@ def test_parallel_check_never_imports_torch(tmp_path):
     report, marker = done.stdout.rsplit("}\n", 1)
     assert marker == "torch-free\n"
     assert [f["code"] for f in json.loads(report + "}")["findings"]] == ["TSL101"] * 6
+
+
+def test_a_file_that_changes_during_the_run_is_reported_not_misread(tmp_path, monkeypatch):
+    from tsl import pipeline
+    from tsl.config import Config
+    from tsl.engine import Input
+
+    path = tmp_path / "net.py"
+    path.write_text("import torch\nclass Net(torch.nn.Module):\n    def forward(self, x):\n        return x\n")
+    real_manifest = pipeline.manifest_of
+
+    def change_then_manifest(prepared):
+        path.write_text("import torch\nclass Net(torch.nn.Module):\n    def forward(self, x):\n        return x * 2\n")
+        return real_manifest(prepared)
+
+    monkeypatch.setattr(pipeline, "manifest_of", change_then_manifest)
+    result = pipeline.run([Input(path=path, relpath="net.py")], Config(root=tmp_path))
+    assert [(f.code, f.path) for f in result.findings] == [("TSL001", "net.py")]
+    assert "changed while tsl was checking it" in result.findings[0].message

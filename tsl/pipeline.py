@@ -56,7 +56,7 @@ POOL_MIN_FILES = 4
 # tree with its metadata takes ~90 times the bytes of its source); the rest is parsed again
 # if the rules need it. TSL_KEEP_MB in the environment overrides it.
 GC_THRESHOLDS = (50_000, 20, 100)
-KEEP_BYTES = int(float(os.environ.get("TSL_KEEP_MB", "2.5")) * 1024 * 1024)
+KEEP_BYTES = int(float(os.environ.get("TSL_KEEP_MB", "1")) * 1024 * 1024)
 
 Key = tuple[str, str]  # (class name or "", function name)
 
@@ -555,9 +555,7 @@ class _Hydrator:
         if found is None:
             from tsl.analysis.source import parse_source
 
-            path, data = self.inputs[relpath]
-            if data is None:
-                data = path.read_bytes()
+            path, data = read_input(self.inputs, relpath)
             plan = self.plans.get(relpath) if self.blank else None
             text = _blanked(data, plan) if plan is not None else None
             source = parse_source(path, relpath, data, parse_text=text)
@@ -682,12 +680,31 @@ def _kept_first(tasks: list[tuple[str, list]], trees: _Trees) -> list[int]:
     return kept + [i for i, (relpath, _) in enumerate(tasks) if relpath not in trees.live]
 
 
+def read_input(inputs: dict, relpath: str) -> tuple[Path, bytes]:
+    """A file's bytes: given, or read again, and then the same as when the run began."""
+    path, data, digest = inputs[relpath]
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ParseFailure(f"cannot read: {exc.strerror or exc}") from None
+        if digest_of(data) != digest:
+            raise ParseFailure("the file changed while tsl was checking it; run tsl again")
+    return path, data
+
+
 def _summary(kind: str, relpath: str, inputs: dict, config: "Config", trees: _Trees) -> FileReport:
     from tsl.engine import Input
 
-    path, data = inputs[relpath]
-    if data is None:
-        data = path.read_bytes()
+    try:
+        path, data = read_input(inputs, relpath)
+    except ParseFailure as failure:
+        from tsl import engine
+
+        report = FileReport(relpath=relpath)
+        if config.enabled("TSL001"):
+            report.file_findings.append(engine.parse_error_finding(relpath, failure))
+        return report
     item = Input(path=path, relpath=relpath, data=data)
     return syntax_check(item, data, config, trees) if kind == "light" else summarize(item, data, config, trees)
 
@@ -841,9 +858,11 @@ class _Workers:
 @dataclass
 class Prepared:
     item: "Input"
-    data: Optional[bytes]
+    data: Optional[bytes]  # None once dropped (see run): workers read the file again
     key: tuple[str, str, str]  # (content hash, module, package)
     error: Optional[str] = None  # cannot read
+    size: int = 0
+    may_hold: bool = True  # may_hold_entry, decided while the bytes were at hand
 
     @property
     def module_name(self) -> str:
@@ -889,7 +908,11 @@ def prepare(items: Iterable["Input"]) -> list[Prepared]:
             except OSError as exc:
                 error = f"cannot read: {exc.strerror or exc}"
         digest = digest_of(data) if data is not None else "unreadable"
-        prepared.append(Prepared(item, data, (digest, module_name, package), error))
+        prepared.append(Prepared(item, data, (digest, module_name, package), error, len(data or b"")))
+    tops = frozenset(p.module_name.split(".")[0].encode("utf-8") for p in prepared if p.module_name)
+    for p in prepared:
+        if p.data is not None:
+            p.may_hold = may_hold_entry(p.data, p.module_name, tops)
     return prepared
 
 
@@ -909,8 +932,13 @@ def run(items: Iterable["Input"], config: "Config", jobs: int = 1, cache: Option
         cached = cache.load_result(manifest)
         if cached is not None:
             return cached
-    inputs = {p.item.relpath: (p.item.path, p.data) for p in prepared if p.data is not None}
-    size = sum(len(data) for _, data in inputs.values())
+    # What was read from disk is read again where it is parsed: the parent and the workers
+    # forked from it then do not all hold every file's bytes. The digest says it is the same.
+    inputs = {p.item.relpath: (p.item.path, p.item.data, p.key[0]) for p in prepared if p.error is None}
+    size = sum(p.size for p in prepared)
+    for p in prepared:
+        if p.item.data is None:
+            p.data = None
     # Kept trees are millions of objects that never form garbage cycles; with the default
     # thresholds the collector would scan them again and again (a third of the run).
     thresholds = gc.get_threshold()
@@ -943,16 +971,15 @@ def _summaries(prepared: list[Prepared], config: "Config", executor, cache: Opti
     known = cache.load_reports() if cache is not None else {}
     cached: list[Optional[FileReport]] = [None] * len(prepared)
     reports: list[Optional[FileReport]] = [None] * len(prepared)
-    tops = frozenset(p.module_name.split(".")[0].encode("utf-8") for p in prepared if p.module_name)
     wanted: list[int] = []
     deferred: list[int] = []
     for i, p in enumerate(prepared):
-        if p.data is None:
+        if p.error is not None:
             continue
         hit = known.get(p.item.relpath)
         if hit is not None and hit[0] == p.key:
             cached[i] = hit[1]
-        if not prefilter or may_hold_entry(p.data, p.module_name, tops):
+        if not prefilter or p.may_hold:
             wanted.append(i)
         else:
             deferred.append(i)
@@ -964,7 +991,7 @@ def _summaries(prepared: list[Prepared], config: "Config", executor, cache: Opti
     while wanted or light:
         todo = [i for i in wanted if cached[i] is None or cached[i].light]
         tasks = [("full", prepared[i].item.relpath) for i in todo] + [("light", prepared[i].item.relpath) for i in light]
-        sizes = [len(prepared[i].data) for i in todo + light]
+        sizes = [prepared[i].size for i in todo + light]
         for i, report in zip(todo + light, executor.summaries(tasks, sizes) if tasks else []):
             cached[i] = report
         light = []
@@ -1042,7 +1069,7 @@ def _assemble(prepared: list[Prepared], reports: list[Optional[FileReport]], con
             checks[relpath] = entry
             continue
         tasks.append((relpath, records))
-        sizes.append(len(p.data or b""))
+        sizes.append(p.size)
     if tasks:
         for (relpath, _), check in zip(tasks, executor.checks(program, tasks, sizes)):
             files = {name: keys.get(name) for name in check.record.files if name != relpath}
