@@ -238,14 +238,14 @@ def referenced_modules(index: "FileIndex") -> set[str]:
             names |= group
         for method in klass.methods.values():
             for group in method.all_calls:
-                names |= group
+                names.update(group)
             for group in method.global_calls:
-                names |= group
+                names.update(group)
     for function in index.functions.values():
         for group in function.global_calls:
-            names |= group
+            names.update(group)
     for group in index.scripted_names:
-        names |= group
+        names.update(group)
     return {name.rpartition(".")[0] for name in names}
 
 

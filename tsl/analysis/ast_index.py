@@ -436,6 +436,7 @@ class _Builder:
         self.scopes = _ScopeTree(tree)
         self.names = _Names(module_name, package)
         self.module_name = module_name
+        self.shared: dict = {}
 
     def decorators(self, node, scope: _Scope) -> set[str]:
         names: set[str] = set()
@@ -457,7 +458,12 @@ class _Builder:
         for statement in node.body:
             self._calls(statement, scope, dead, True, info.class_name is not None, calls)
         calls.sort(key=lambda c: c[0])
+        shared = self.shared
         for _, emitted, target in calls:
+            # Stored as sorted tuples, one object per distinct value in the file: a summary
+            # holds every call of every function, and the parent holds every summary.
+            target = shared.setdefault(target, target) if isinstance(target, str) else \
+                shared.setdefault(tuple(sorted(target)), tuple(sorted(target)))
             if isinstance(target, str):
                 if emitted:
                     info.self_calls.append(target)

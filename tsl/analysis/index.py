@@ -45,11 +45,11 @@ class FunctionInfo:
     decorators: set[str]
     dead: set[int]  # ids of nodes the compiler does not emit
     self_calls: list[str] = field(default_factory=list)  # self.m(...) in emitted code
-    global_calls: list[set[str]] = field(default_factory=list)  # absolute names called
+    global_calls: list = field(default_factory=list)  # absolute names called (sets; sorted tuples from ast_index)
     line: int = 0  # where the def starts (1-based line, 1-based column)
     column: int = 0
     all_self_calls: list[str] = field(default_factory=list)  # methods: every self.m(...), emitted or not
-    all_calls: list[set[str]] = field(default_factory=list)  # methods: every other call, emitted or not
+    all_calls: list = field(default_factory=list)  # methods: every other call, emitted or not (as global_calls)
 
     @property
     def qualname(self) -> str:
