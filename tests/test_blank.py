@@ -67,3 +67,19 @@ def test_blanked_text_keeps_lines_and_what_is_named():
     assert "size = 3" in out and "return inner" not in out  # Base.reset goes
     assert "four = 4" not in out  # Plain: nothing names it
     assert blanked_text("def f(): return 1\n", ast.parse("def f(): return 1\n"), set(), set(), set()) is None
+
+
+def test_defs_that_trace_stay_and_trace_by_name_keeps_everything():
+    text = (
+        "import torch\n\n"
+        "class Net(torch.nn.Module):\n    def forward(self, x):\n        y = x\n        return y\n\n"
+        "def main():\n    model = Net()\n    return torch.jit.trace(model, torch.ones(1))\n\n"
+        "def other():\n    value = 1\n    return value\n"
+    )
+    tree = ast.parse(text)
+    out = blanked_text(text, tree, set(), {("Net", "forward")}, {"Net"})
+    assert "torch.jit.trace(model" in out and "value = 1" not in out
+    aliased = "from torch.jit import trace\n" + text
+    assert blanked_text(aliased, ast.parse(aliased), set(), {("Net", "forward")}, {"Net"}) is None
+    passed = text + "tracer = torch.jit.trace\n"
+    assert blanked_text(passed, ast.parse(passed), set(), {("Net", "forward")}, {"Net"}) is None

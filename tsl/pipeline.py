@@ -362,8 +362,6 @@ def _blanked(data: bytes, plan: tuple[set, set, set]) -> Optional[str]:
 
     try:
         text, _ = decode(data)
-        if "trace" in text:  # TSL601 reads the whole module for torch.jit.trace calls
-            return None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = compile(text, "<tsl>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)

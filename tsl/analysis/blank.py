@@ -3,8 +3,11 @@
 The rules look at a file's compiled functions, their classes' __init__ and what
 those name. Every other top-level function and method gets `...` for a body, line
 for line, so that every kept node has the same position as in the real file and
-LibCST (and its scope analysis) has far less to do. `tests/test_blank.py` checks
-that the findings are the same with and without it; `--fix` never uses it.
+LibCST (and its scope analysis) has far less to do. Defs that call `X.trace(...)`
+stay too, as TSL601 reads every torch.jit.trace call in the module; a file that
+reaches `trace` any other way (importing it by name, passing it around) is parsed
+whole. `tests/test_blank.py` checks that the findings are the same with and
+without it; `--fix` never uses it.
 """
 from __future__ import annotations
 
@@ -102,9 +105,39 @@ def kept_defs(tree: ast.Module, functions: set[str], methods: set[tuple[str, str
     return keep_functions, keep_methods
 
 
+_TRACE = {"trace", "trace_module"}
+
+
+def _traced_here(tree: ast.Module) -> Optional[set[int]]:
+    """TSL601 reads every torch.jit.trace(...) call in the module: the ids of the defs that
+    hold a `X.trace(...)` call, or None when trace is reached any other way (imported by
+    name, or passed around), so that no body may go."""
+    holders: set[int] = set()
+    defs = [s for s in tree.body if isinstance(s, _FUNCTIONS)]
+    defs += [m for c in tree.body if isinstance(c, ast.ClassDef) for m in c.body if isinstance(m, _FUNCTIONS)]
+    called: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _TRACE:
+            called.add(id(node.func))
+        elif isinstance(node, ast.alias) and ({node.name.rpartition(".")[2], node.asname} & _TRACE):
+            return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in _TRACE and id(node) not in called:
+            return None
+    if not called:
+        return holders
+    for node in defs:
+        if any(id(inner) in called for inner in ast.walk(node)):
+            holders.add(id(node))
+    return holders
+
+
 def blanked_text(text: str, tree: ast.Module, functions: set[str], methods: set[tuple[str, str]],
                  classes: set[str]) -> Optional[str]:
     """text with the bodies of the other top-level functions and methods made `...`; None if nothing goes."""
+    traced = _traced_here(tree)
+    if traced is None:
+        return None
     keep_functions, keep_methods = kept_defs(tree, functions, methods, classes)
     targets = []
     for statement in tree.body:
@@ -113,6 +146,7 @@ def blanked_text(text: str, tree: ast.Module, functions: set[str], methods: set[
         elif isinstance(statement, ast.ClassDef):
             targets += [s for s in statement.body
                         if isinstance(s, _FUNCTIONS) and (statement.name, s.name) not in keep_methods]
+    targets = [node for node in targets if id(node) not in traced]
     if not targets:
         return None
     lines = _LINES.findall(text)
