@@ -61,10 +61,8 @@ def test_blanked_text_keeps_lines_and_what_is_named():
     lines = out.splitlines()
     assert lines[3] == "    ..." and lines[4] == ""  # unused's body
     assert "return x * 2" in out  # helper: named by forward
-    assert "self.k = 1" in out  # setup: named by __init__, which a kept class keeps
-    assert "three = 3" not in out  # other: nothing kept names it
-    assert "super().__init__()" in out  # Base: named as Net's base, so its __init__ stays
-    assert "size = 3" in out and "return inner" not in out  # Base.reset goes
+    assert "self.k = 1" in out and "three = 3" in out  # a kept class keeps every method
+    assert "super().__init__()" in out and "return inner" in out  # Base: named as Net's base
     assert "four = 4" not in out  # Plain: nothing names it
     assert blanked_text("def f(): return 1\n", ast.parse("def f(): return 1\n"), set(), set(), set()) is None
 
@@ -83,3 +81,11 @@ def test_defs_that_trace_stay_and_trace_by_name_keeps_everything():
     assert blanked_text(aliased, ast.parse(aliased), set(), {("Net", "forward")}, {"Net"}) is None
     passed = text + "tracer = torch.jit.trace\n"
     assert blanked_text(passed, ast.parse(passed), set(), {("Net", "forward")}, {"Net"}) is None
+
+
+def test_defs_that_declare_global_stay():
+    text = ("import torch\nFLAG = False\n\n"
+            "def enable():\n    global FLAG\n    FLAG = True\n\n"
+            "def other():\n    value = 1\n    return value\n")
+    out = blanked_text(text, ast.parse(text), set(), set(), set())
+    assert "FLAG = True" in out and "value = 1" not in out

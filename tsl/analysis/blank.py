@@ -1,10 +1,11 @@
 """The text LibCST parses for a file's rules: the defs the rules never read, without their bodies.
 
-The rules look at a file's compiled functions, their classes' __init__ and what
-those name. Every other top-level function and method gets `...` for a body, line
-for line, so that every kept node has the same position as in the real file and
+The rules look at a file's compiled functions, their classes and what those
+name. Every other top-level function and method gets `...` for a body, line for
+line, so that every kept node has the same position as in the real file and
 LibCST (and its scope analysis) has far less to do. Defs that call `X.trace(...)`
-stay too, as TSL601 reads every torch.jit.trace call in the module; a file that
+stay too, as TSL601 reads every torch.jit.trace call in the module, and so do defs
+that declare `global` (they assign the module's names, which TSL3xx reads); a file that
 reaches `trace` any other way (importing it by name, passing it around) is parsed
 whole. `tests/test_blank.py` checks that the findings are the same with and
 without it; `--fix` never uses it.
@@ -31,78 +32,29 @@ def _names(nodes: Iterable[ast.AST]) -> set[str]:
 
 
 def kept_defs(tree: ast.Module, functions: set[str], methods: set[tuple[str, str]],
-              classes: set[str]) -> tuple[set[str], set[tuple[str, str]]]:
-    """(top-level functions, (class, method) pairs) whose bodies stay.
+              classes: set[str]) -> tuple[set[str], set[str]]:
+    """(top-level functions, classes) whose bodies stay: those with compiled code, and then,
+    until nothing changes, every one that kept code names (a call, a base, an annotation).
 
-    Those given stay, and then, until nothing changes, every top-level function,
-    class, and method of a kept class that they name (a call, a base, `self.m`, an
-    annotation). A kept class also keeps its __init__, which the rules read for
-    attribute types, with the methods __init__ names (its self.* helpers); what
-    those name elsewhere is not kept for them."""
+    A kept class keeps all its methods: the rules read every method of a class for
+    what it assigns to self (attribute types)."""
     defs = {s.name: s for s in tree.body if isinstance(s, _FUNCTIONS)}
     types = {s.name: s for s in tree.body if isinstance(s, ast.ClassDef)}
-    methods_of = {name: {} for name in types}
-    for name, node in types.items():
-        for statement in node.body:
-            if isinstance(statement, _FUNCTIONS):
-                methods_of[name].setdefault(statement.name, []).append(statement)
     keep_functions: set[str] = set()
-    keep_methods: set[tuple[str, str]] = set()
-    read_fully: set[tuple[str, str]] = set()  # kept methods whose names all count
     keep_classes: set[str] = set()
-    named: set[str] = set()  # names in code that counts fully
-    named_in_init: set[str] = set()  # names in __init__ and its helpers: only methods count
-    todo: list = []  # (node, counts fully)
-
-    def keep_function(name: str) -> None:
-        if name in defs and name not in keep_functions:
-            keep_functions.add(name)
-            todo.append((defs[name], True))
-
-    def keep_method(klass: str, name: str, fully: bool) -> None:
-        if name not in methods_of.get(klass, ()) or (klass, name) in read_fully:
-            return
-        if fully:
-            read_fully.add((klass, name))
-        elif (klass, name) in keep_methods:
-            return
-        keep_methods.add((klass, name))
-        todo.extend((node, fully) for node in methods_of[klass][name])
-
-    def keep_class(name: str) -> None:
+    todo = [*functions, *(klass for klass, _ in methods), *classes]
+    while todo:
+        name = todo.pop()
         if name in types and name not in keep_classes:
             keep_classes.add(name)
             node = types[name]
-            todo.extend((part, True) for part in [*node.bases, *node.keywords, *node.decorator_list])
-            todo.extend((part, True) for part in node.body if not isinstance(part, _FUNCTIONS))
-            keep_method(name, "__init__", False)
-            for method in named:
-                keep_method(name, method, True)
-            for method in named_in_init:
-                keep_method(name, method, False)
-
-    for name in functions:
-        keep_function(name)
-    for klass, name in methods:
-        keep_class(klass)
-        keep_method(klass, name, True)
-    for name in classes:
-        keep_class(name)
-    while todo:
-        node, fully = todo.pop()
-        if fully:
-            for name in _names([node]) - named:
-                named.add(name)
-                keep_function(name)
-                keep_class(name)
-                for klass in list(keep_classes):
-                    keep_method(klass, name, True)
+        elif name in defs and name not in keep_functions:
+            keep_functions.add(name)
+            node = defs[name]
         else:
-            for name in _names([node]) - named_in_init:
-                named_in_init.add(name)
-                for klass in list(keep_classes):
-                    keep_method(klass, name, False)
-    return keep_functions, keep_methods
+            continue
+        todo.extend(_names([node]))
+    return keep_functions, keep_classes
 
 
 _TRACE = {"trace", "trace_module"}
@@ -138,15 +90,16 @@ def blanked_text(text: str, tree: ast.Module, functions: set[str], methods: set[
     traced = _traced_here(tree)
     if traced is None:
         return None
-    keep_functions, keep_methods = kept_defs(tree, functions, methods, classes)
+    keep_functions, keep_classes = kept_defs(tree, functions, methods, classes)
     targets = []
     for statement in tree.body:
         if isinstance(statement, _FUNCTIONS) and statement.name not in keep_functions:
             targets.append(statement)
-        elif isinstance(statement, ast.ClassDef):
-            targets += [s for s in statement.body
-                        if isinstance(s, _FUNCTIONS) and (statement.name, s.name) not in keep_methods]
-    targets = [node for node in targets if id(node) not in traced]
+        elif isinstance(statement, ast.ClassDef) and statement.name not in keep_classes:
+            targets += [s for s in statement.body if isinstance(s, _FUNCTIONS)]
+    # A def that declares `global` assigns the module's names (what TSL3xx reads of them).
+    targets = [node for node in targets
+               if id(node) not in traced and not any(isinstance(n, ast.Global) for n in ast.walk(node))]
     if not targets:
         return None
     lines = _LINES.findall(text)
