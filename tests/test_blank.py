@@ -89,3 +89,10 @@ def test_defs_that_declare_global_stay():
             "def other():\n    value = 1\n    return value\n")
     out = blanked_text(text, ast.parse(text), set(), set(), set())
     assert "FLAG = True" in out and "value = 1" not in out
+
+
+def test_methods_of_nested_classes_go_too():
+    text = "class Outer:\n    class Inner:\n        def test(self):\n            value = 1\n            return value\n"
+    out = blanked_text(text, ast.parse(text), set(), set(), set())
+    assert "value = 1" not in out and "class Inner:" in out
+    assert len(out.splitlines()) == len(text.splitlines())

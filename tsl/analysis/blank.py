@@ -84,6 +84,17 @@ def _traced_here(tree: ast.Module) -> Optional[set[int]]:
     return holders
 
 
+def _methods(klass: ast.ClassDef) -> list:
+    """The methods of klass and of the classes nested in it."""
+    found = []
+    for statement in klass.body:
+        if isinstance(statement, _FUNCTIONS):
+            found.append(statement)
+        elif isinstance(statement, ast.ClassDef):
+            found += _methods(statement)
+    return found
+
+
 def blanked_text(text: str, tree: ast.Module, functions: set[str], methods: set[tuple[str, str]],
                  classes: set[str]) -> Optional[str]:
     """text with the bodies of the other top-level functions and methods made `...`; None if nothing goes."""
@@ -96,7 +107,7 @@ def blanked_text(text: str, tree: ast.Module, functions: set[str], methods: set[
         if isinstance(statement, _FUNCTIONS) and statement.name not in keep_functions:
             targets.append(statement)
         elif isinstance(statement, ast.ClassDef) and statement.name not in keep_classes:
-            targets += [s for s in statement.body if isinstance(s, _FUNCTIONS)]
+            targets += _methods(statement)
     # A def that declares `global` assigns the module's names (what TSL3xx reads of them).
     targets = [node for node in targets
                if id(node) not in traced and not any(isinstance(n, ast.Global) for n in ast.walk(node))]
