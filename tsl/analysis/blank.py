@@ -60,28 +60,51 @@ def kept_defs(tree: ast.Module, functions: set[str], methods: set[tuple[str, str
 _TRACE = {"trace", "trace_module"}
 
 
-def _traced_here(tree: ast.Module) -> Optional[set[int]]:
-    """TSL601 reads every torch.jit.trace(...) call in the module: the ids of the defs that
-    hold a `X.trace(...)` call, or None when trace is reached any other way (imported by
-    name, or passed around), so that no body may go."""
-    holders: set[int] = set()
-    defs = [s for s in tree.body if isinstance(s, _FUNCTIONS)]
-    defs += [m for c in tree.body if isinstance(c, ast.ClassDef) for m in c.body if isinstance(m, _FUNCTIONS)]
-    called: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _TRACE:
-            called.add(id(node.func))
-        elif isinstance(node, ast.alias) and ({node.name.rpartition(".")[2], node.asname} & _TRACE):
-            return None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and node.attr in _TRACE and id(node) not in called:
-            return None
-    if not called:
-        return holders
-    for node in defs:
-        if any(id(inner) in called for inner in ast.walk(node)):
-            holders.add(id(node))
-    return holders
+def _must_stay(tree: ast.Module) -> Optional[set[int]]:
+    """The ids of the defs whose bodies must stay whatever the plan: those that call
+    `X.trace(...)` (TSL601 reads every torch.jit.trace call) and those that declare
+    `global` (they assign the module's names, which TSL3xx reads). None when trace is
+    reached any other way (imported by name, passed around): then nothing may go."""
+    units: list = []  # (def, its nodes), and (None, the nodes outside every def)
+    outside: list = []
+    for statement in tree.body:
+        if isinstance(statement, _FUNCTIONS):
+            units.append((statement, list(ast.walk(statement))))
+        elif isinstance(statement, ast.ClassDef):
+            units += [(method, list(ast.walk(method))) for method in _methods(statement)]
+            outside += _outside_methods(statement)
+        else:
+            outside += ast.walk(statement)
+    units.append((None, outside))
+    stay: set[int] = set()
+    for owner, nodes in units:
+        called: set[int] = set()
+        for node in nodes:
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _TRACE:
+                called.add(id(node.func))
+                if owner is not None:
+                    stay.add(id(owner))
+            elif isinstance(node, ast.alias) and ({node.name.rpartition(".")[2], node.asname} & _TRACE):
+                return None
+            elif isinstance(node, ast.Global) and owner is not None:
+                stay.add(id(owner))
+        for node in nodes:
+            if isinstance(node, ast.Attribute) and node.attr in _TRACE and id(node) not in called:
+                return None
+    return stay
+
+
+def _outside_methods(klass: ast.ClassDef) -> list:
+    """The nodes of klass that are in none of its methods (nor its nested classes' methods)."""
+    found: list = [klass]
+    for part in [*klass.bases, *klass.keywords, *klass.decorator_list]:
+        found += ast.walk(part)
+    for statement in klass.body:
+        if isinstance(statement, ast.ClassDef):
+            found += _outside_methods(statement)
+        elif not isinstance(statement, _FUNCTIONS):
+            found += ast.walk(statement)
+    return found
 
 
 def _methods(klass: ast.ClassDef) -> list:
@@ -98,8 +121,8 @@ def _methods(klass: ast.ClassDef) -> list:
 def blanked_text(text: str, tree: ast.Module, functions: set[str], methods: set[tuple[str, str]],
                  classes: set[str]) -> Optional[str]:
     """text with the bodies of the other top-level functions and methods made `...`; None if nothing goes."""
-    traced = _traced_here(tree)
-    if traced is None:
+    stay = _must_stay(tree)
+    if stay is None:
         return None
     keep_functions, keep_classes = kept_defs(tree, functions, methods, classes)
     targets = []
@@ -108,9 +131,7 @@ def blanked_text(text: str, tree: ast.Module, functions: set[str], methods: set[
             targets.append(statement)
         elif isinstance(statement, ast.ClassDef) and statement.name not in keep_classes:
             targets += _methods(statement)
-    # A def that declares `global` assigns the module's names (what TSL3xx reads of them).
-    targets = [node for node in targets
-               if id(node) not in traced and not any(isinstance(n, ast.Global) for n in ast.walk(node))]
+    targets = [node for node in targets if id(node) not in stay]
     if not targets:
         return None
     lines = _LINES.findall(text)
