@@ -356,8 +356,9 @@ def plans_of(tasks: list[tuple[str, list]]) -> dict[str, tuple[set, set, set]]:
     return plans
 
 
-def _blanked(data: bytes, plan: tuple[set, set, set]) -> Optional[str]:
-    """The text to parse for a checked file (tsl.analysis.blank), or None to parse it all."""
+def _blanked(data: bytes, plan: Optional[tuple[set, set, set]]) -> tuple[Optional[str], Optional[ast.Module]]:
+    """(the text to parse for a checked file (tsl.analysis.blank), or None to parse it all;
+    CPython's tree of the file, or None if CPython rejects it)."""
     from tsl.analysis.blank import blanked_text
 
     try:
@@ -365,9 +366,12 @@ def _blanked(data: bytes, plan: tuple[set, set, set]) -> Optional[str]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = compile(text, "<tsl>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-        return blanked_text(text, tree, *plan)
     except (ParseFailure, SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
-        return None
+        return None, None
+    try:
+        return (blanked_text(text, tree, *plan) if plan is not None else None), tree
+    except RecursionError:
+        return None, tree
 
 
 def info_key(info) -> Optional[tuple]:
@@ -554,9 +558,8 @@ class _Hydrator:
             from tsl.analysis.source import parse_source
 
             path, data = read_input(self.inputs, relpath)
-            plan = self.plans.get(relpath) if self.blank else None
-            text = _blanked(data, plan) if plan is not None else None
-            source = parse_source(path, relpath, data, parse_text=text)
+            text, tree = _blanked(data, self.plans.get(relpath) if self.blank else None)
+            source = parse_source(path, relpath, data, parse_text=text, cpython_tree=tree)
             nodes = nodes_by_line(source)
             self.trees.put(relpath, source, nodes, len(data))
             found = (source, nodes)

@@ -68,6 +68,7 @@ class LazyMetadata:
 
     # -- where statements start, from CPython's parser (several times faster than a codegen) --
     text: Optional[str] = None
+    tree: Optional[ast.Module] = None  # CPython's tree, when the caller has it (lines as in text)
     _anchors: Optional[tuple] = None
 
     def anchors(self) -> Optional[tuple[list[int], dict[int, tuple[int, int]]]]:
@@ -75,7 +76,8 @@ class LazyMetadata:
         top-level and class-level defs and classes), or None when CPython's parser cannot
         vouch for them (it rejects the file, or its statements do not line up with LibCST's)."""
         if self._anchors is None:
-            self._anchors = (_anchors(self.module, self.text),)
+            self._anchors = (_anchors(self.module, self.text, self.tree),)
+            self.tree = None
         return self._anchors[0]
 
 
@@ -93,13 +95,14 @@ _COMPOUND = {
 _AST_COMPOUND = tuple(kind for kinds in _COMPOUND.values() for kind in kinds if isinstance(kind, type))
 
 
-def _anchors(module: cst.Module, text: str):
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = compile(text, "<tsl>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
-        return None
+def _anchors(module: cst.Module, text: str, tree: Optional[ast.Module] = None):
+    if tree is None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = compile(text, "<tsl>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+            return None
     # Group CPython's statements into LibCST's: a compound statement each, and simple
     # statements sharing a logical line (a; b) into one SimpleStatementLine.
     groups: list[list] = []
@@ -367,9 +370,10 @@ def resolve_relative(name: str, package: str) -> str:
 
 
 def parse_source(path: Path, relpath: str, data: Optional[bytes] = None,
-                 parse_text: Optional[str] = None) -> SourceFile:
+                 parse_text: Optional[str] = None, cpython_tree: Optional[ast.Module] = None) -> SourceFile:
     """parse_text: what LibCST parses instead of the text, line for line the same where kept
-    (tsl.analysis.blank); the SourceFile's text and lines stay the file's own."""
+    (tsl.analysis.blank); the SourceFile's text and lines stay the file's own.
+    cpython_tree: CPython's tree of the text, if the caller has it (saves parsing it again)."""
     if data is None:
         data = path.read_bytes()
     text, encoding = decode(data)
@@ -381,6 +385,7 @@ def parse_source(path: Path, relpath: str, data: Optional[bytes] = None,
         raise ParseFailure(f"cannot parse: {exc}") from None
     metadata = LazyMetadata(module)
     metadata.text = text if parse_text is None else parse_text
+    metadata.tree = cpython_tree
     name, package = module_name_for(path)
     return SourceFile(
         path=path,
