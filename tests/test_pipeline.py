@@ -290,3 +290,20 @@ def test_a_file_that_changes_during_the_run_is_reported_not_misread(tmp_path, mo
     result = pipeline.run([Input(path=path, relpath="net.py")], Config(root=tmp_path))
     assert [(f.code, f.path) for f in result.findings] == [("TSL001", "net.py")]
     assert "changed while tsl was checking it" in result.findings[0].message
+
+
+def test_noqa_is_looked_up_on_the_line_python_counts(tmp_path):
+    """A form feed is whitespace to Python, not a line break: the noqa must still apply."""
+    from tsl import pipeline
+    from tsl.config import Config
+    from tsl.engine import Input
+
+    path = tmp_path / "net.py"
+    source = ("import torch\n\x0c\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
+              "        return lambda y: y  # noqa: TSL101\n")
+    path.write_text(source)
+    result = pipeline.run([Input(path=path, relpath="net.py")], Config(root=tmp_path))
+    assert [f.code for f in result.findings] == []
+    path.write_text(source.replace("  # noqa: TSL101", ""))
+    result = pipeline.run([Input(path=path, relpath="net.py")], Config(root=tmp_path))
+    assert [(f.code, f.line) for f in result.findings] == [("TSL101", 5)]

@@ -218,7 +218,7 @@ def _stdin_inputs(stdin_filename, config, force_exclude) -> list:
 
 def _sources(result, inputs) -> dict[str, list[str]]:
     """Source lines of each file with findings, by relative path (for code frames and fingerprints)."""
-    from tsl.analysis.source import ParseFailure, decode
+    from tsl.analysis.source import ParseFailure, decode, split_lines
 
     wanted = {f.path for f in result.findings}
     sources: dict[str, list[str]] = {}
@@ -234,13 +234,14 @@ def _sources(result, inputs) -> dict[str, list[str]]:
             text = decode(data)[0]
         except ParseFailure:
             text = data.decode("utf-8", errors="replace")
-        sources[item.relpath] = text.splitlines()
+        sources[item.relpath] = split_lines(text)
     return sources
 
 
 def _print_text(result, files, root, output, quiet, statistics, no_color, sources=None) -> None:
     from rich.console import Console
 
+    from tsl.analysis.source import split_lines
     from tsl.discovery import relative
     from tsl.report import text as text_report
 
@@ -250,7 +251,7 @@ def _print_text(result, files, root, output, quiet, statistics, no_color, source
         rel = relative(path, root)
         if rel in wanted:
             try:
-                sources[rel] = path.read_bytes().decode("utf-8", errors="replace").splitlines()
+                sources[rel] = split_lines(path.read_bytes().decode("utf-8", errors="replace"))
             except OSError:
                 sources[rel] = []
     lines = text_report.render(result, sources, quiet=quiet, statistics=statistics)

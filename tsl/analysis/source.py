@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 import warnings
 from dataclasses import dataclass, field
@@ -360,6 +361,18 @@ class SourceFile:
         return names
 
 
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as Python (and LibCST's positions) count them: only \\r\\n, \\r and \\n end a
+    line; str.splitlines would also split at form feeds, \\x1c..\\x1e, \\x85 and \\u2028."""
+    lines = _NEWLINE.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 def resolve_relative(name: str, package: str) -> str:
     dots = len(name) - len(name.lstrip("."))
     base = package.split(".") if package else []
@@ -396,5 +409,5 @@ def parse_source(path: Path, relpath: str, data: Optional[bytes] = None,
         module_name=name,
         package=package,
         metadata=metadata,
-        lines=text.splitlines(),
+        lines=split_lines(text),
     )
