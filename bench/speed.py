@@ -21,7 +21,8 @@ Corpora (nothing is ever imported):
 - torch: the Python sources of the installed torch package, found with
   importlib.util.find_spec, which does not import it.
 
-Each corpus is copied to a scratch folder first, so that its cache and its
+Commands run with bytecode caching on (PYTHONDONTWRITEBYTECODE removed), as in a
+normal install. Each corpus is copied to a scratch folder first, so that its cache and its
 project root are its own. Optionally, --torchfix PYTHON times torchfix (in a
 separate venv, it pins an old LibCST) on the tv corpus once.
 """
@@ -160,6 +161,12 @@ def _tree_rss(pid: int) -> tuple[int, int]:
     return total, largest
 
 
+# What every timed command runs with: Python may cache bytecode (.pyc), as it does in a
+# normal install; PYTHONDONTWRITEBYTECODE (set on some CI machines) would make each run
+# compile tsl's modules again.
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def timed(command: list[str], cwd: Path) -> tuple[float, int, int, float]:
     """(wall seconds, peak RSS of the whole tree, peak RSS of its largest process, CPU seconds).
 
@@ -170,7 +177,7 @@ def timed(command: list[str], cwd: Path) -> tuple[float, int, int, float]:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu_before = usage.ru_utime + usage.ru_stime
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=CHILD_ENV)
     peak = [0, 0]
 
     def sample():
