@@ -52,9 +52,9 @@ if TYPE_CHECKING:
 # Below this much work a process pool costs more than it saves.
 POOL_MIN_BYTES = 256 * 1024
 POOL_MIN_FILES = 4
-# How much source each process keeps parsed between the summaries and the rules (a LibCST
-# tree with its metadata takes ~90 times the bytes of its source); the rest is parsed again
-# if the rules need it. TSL_KEEP_MB in the environment overrides it.
+# How much source each process keeps parsed (LibCST trees, for the lookups other files'
+# rules make; a tree with its metadata takes ~90 times the bytes of its source); the rest
+# is parsed again if needed. TSL_KEEP_MB in the environment overrides it.
 GC_THRESHOLDS = (50_000, 20, 100)
 KEEP_BYTES = int(float(os.environ.get("TSL_KEEP_MB", "1")) * 1024 * 1024)
 
