@@ -75,14 +75,23 @@ def _fields(node: cst.CSTNode) -> tuple[str, ...]:
 def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """node.children, without rebuilding node."""
     found: list[cst.CSTNode] = []
+    is_node = _IS_NODE  # per type, not isinstance: CSTNode is an ABC and its checks are slow
     for name in _fields(node):
         value = getattr(node, name)
-        if isinstance(value, _CSTNode):
-            found.append(value)
-        elif type(value) is tuple or type(value) is list:
+        kind = type(value)
+        if kind is tuple or kind is list:
             for item in value:
-                if isinstance(item, _CSTNode):
+                known = is_node.get(type(item))
+                if known is None:
+                    known = _is_node(type(item))
+                if known:
                     found.append(item)
+        else:
+            known = is_node.get(kind)
+            if known is None:
+                known = _is_node(kind)
+            if known:
+                found.append(value)
     return found
 
 
