@@ -131,7 +131,7 @@ class DetachedClassInfo(ClassInfo):
     node = _lazy("node")
 
 
-Nodes = dict  # what detach() took: {(class or "", function or ""): (node, dead)}
+Nodes = dict  # detach(): {(class or "", function or ""): (node, dead)}; nodes_by_line(): {(class, name, line): node}
 
 
 def detach(index: "FileIndex") -> tuple["FileIndex", Nodes]:
@@ -249,8 +249,8 @@ def referenced_modules(index: "FileIndex") -> set[str]:
     return {name.rpartition(".")[0] for name in names}
 
 
-def summarize(item: "Input", data: bytes, config: "Config", trees: Optional["_Trees"] = None) -> FileReport:
-    """Parse and index one file (keeping the tree in trees, for the rules to come)."""
+def summarize(item: "Input", data: bytes, config: "Config") -> FileReport:
+    """Index one file: from CPython's parser, or from LibCST when CPython rejects it."""
     from tsl import engine
     from tsl.analysis.index import build_index
     from tsl.analysis.source import parse_source
@@ -304,7 +304,7 @@ def _index_from_ast(item: "Input", data: bytes) -> Optional["FileIndex"]:
     return index
 
 
-def syntax_check(item: "Input", data: bytes, config: "Config", trees: Optional["_Trees"] = None) -> FileReport:
+def syntax_check(item: "Input", data: bytes, config: "Config") -> FileReport:
     """For a file that cannot hold an entry point: only whether it parses.
 
     CPython's compiler is several times faster than LibCST's parser; when it
@@ -315,7 +315,7 @@ def syntax_check(item: "Input", data: bytes, config: "Config", trees: Optional["
             warnings.simplefilter("ignore")
             compile(text, item.relpath, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
     except (ParseFailure, SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
-        return summarize(item, data, config, trees)
+        return summarize(item, data, config)
     return FileReport(relpath=item.relpath, light=True)
 
 
@@ -454,22 +454,21 @@ class _Trees:
     """Parsed files kept in this process (with their metadata: ~90 bytes per byte of source).
 
     When over budget, files already checked go first (only another file's check may
-    still need them), then files without an entry point of their own (the rules may
-    never need them), then the least recently used."""
+    still need them), then the least recently used."""
 
     def __init__(self, budget: int):
         self.budget = budget
-        self.live: "OrderedDict[str, tuple]" = OrderedDict()  # relpath -> (source, nodes, size, likely)
+        self.live: "OrderedDict[str, tuple]" = OrderedDict()  # relpath -> (source, nodes, size)
         self.size = 0
         self.on_drop = None  # called with the relpath of each dropped file
         self.pinned: Optional[str] = None
         self.dropped = 0  # bytes of source dropped since the last garbage collection
         self.checked: set[str] = set()  # files whose rules have run
 
-    def put(self, relpath: str, source, nodes: Nodes, size: int, likely: bool = True) -> None:
+    def put(self, relpath: str, source, nodes: Nodes, size: int) -> None:
         if relpath in self.live:
             self.size -= self.live.pop(relpath)[2]
-        self.live[relpath] = (source, nodes, size, likely)
+        self.live[relpath] = (source, nodes, size)
         self.size += size
         # A file bigger than a quarter of the budget would push out many others: it is
         # only kept while in use (its caller holds it), and parsed again if needed later.
@@ -495,7 +494,7 @@ class _Trees:
         """Drop files until the rest fit (never the pinned one, nor keep)."""
         if self.size <= self.budget:
             return
-        order = sorted(self.live, key=lambda r: (r not in self.checked, self.live[r][3]))  # stable: LRU within
+        order = sorted(self.live, key=lambda r: r not in self.checked)  # stable: LRU within
         for relpath in order:
             if self.size <= self.budget:
                 break
@@ -654,7 +653,7 @@ class _Local:
         self.blank = blank
 
     def summaries(self, tasks: list[tuple[str, str]], sizes: list[int]) -> list[FileReport]:
-        return [_summary(kind, relpath, self.inputs, self.config, self.trees) for kind, relpath in tasks]
+        return [_summary(kind, relpath, self.inputs, self.config) for kind, relpath in tasks]
 
     def checks(self, program: "Program", tasks: list[tuple[str, list]], sizes: list[int]) -> list[FileCheck]:
         global _HYDRATOR
@@ -663,8 +662,7 @@ class _Local:
         hydrator.plans = plans_of(tasks)
         results: list = [None] * len(tasks)
         try:
-            for i in _kept_first(tasks, self.trees):
-                relpath, records = tasks[i]
+            for i, (relpath, records) in enumerate(tasks):
                 results[i] = check_file(program, hydrator, self.config, relpath, records)
             return results
         finally:
@@ -673,12 +671,6 @@ class _Local:
 
     def close(self) -> None:
         self.trees = _Trees(0)
-
-
-def _kept_first(tasks: list[tuple[str, list]], trees: _Trees) -> list[int]:
-    """Task order for the rules: files whose trees are kept first, before parsing others evicts them."""
-    kept = [i for i, (relpath, _) in enumerate(tasks) if relpath in trees.live]
-    return kept + [i for i, (relpath, _) in enumerate(tasks) if relpath not in trees.live]
 
 
 def read_input(inputs: dict, relpath: str) -> tuple[Path, bytes]:
@@ -694,7 +686,7 @@ def read_input(inputs: dict, relpath: str) -> tuple[Path, bytes]:
     return path, data
 
 
-def _summary(kind: str, relpath: str, inputs: dict, config: "Config", trees: _Trees) -> FileReport:
+def _summary(kind: str, relpath: str, inputs: dict, config: "Config") -> FileReport:
     from tsl.engine import Input
 
     try:
@@ -707,7 +699,7 @@ def _summary(kind: str, relpath: str, inputs: dict, config: "Config", trees: _Tr
             report.file_findings.append(engine.parse_error_finding(relpath, failure))
         return report
     item = Input(path=path, relpath=relpath, data=data)
-    return syntax_check(item, data, config, trees) if kind == "light" else summarize(item, data, config, trees)
+    return syntax_check(item, data, config) if kind == "light" else summarize(item, data, config)
 
 
 def _serve(conn, config: "Config", inputs: dict, budget: int, blank: bool = True) -> None:
@@ -724,7 +716,7 @@ def _serve(conn, config: "Config", inputs: dict, budget: int, blank: bool = True
         try:
             if kind == "summary":
                 _, number, task = message
-                reply = ("ok", number, _summary(*task, inputs, config, local.trees))
+                reply = ("ok", number, _summary(*task, inputs, config))
             elif kind == "program":
                 from tsl import engine
 

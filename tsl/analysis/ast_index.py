@@ -190,8 +190,6 @@ def _bind_target(scope: _Scope, target) -> None:
     for node in ast.walk(target):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             scope.bind(node.id, (node.lineno, node.col_offset))
-        elif isinstance(node, ast.Starred):
-            continue
 
 
 def _collect(scope: _Scope, nodes: Iterable, function: Optional[_Scope] = None) -> None:
@@ -340,20 +338,15 @@ def _always_exits(statements: list) -> bool:
     if not statements:
         return False
     last = statements[-1]
-    if isinstance(last, (ast.Return, ast.Raise)):
-        return True
+    if isinstance(last, _SIMPLE):
+        # LibCST: any return/raise among the simple statements on the last logical line.
+        return any(isinstance(s, (ast.Return, ast.Raise)) for s in _same_line(statements))
     if isinstance(last, ast.If):
         if not last.orelse:
             return False
         if _is_elif(last):
             return _always_exits(last.body) and _if_exits(last.orelse[0])
         return _always_exits(last.body) and _always_exits(last.orelse)
-    if isinstance(last, (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Pass, ast.Delete,
-                         ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.Assert,
-                         ast.Break, ast.Continue)):
-        # LibCST: any return/raise among the simple statements on the last logical line.
-        line = _same_line(statements)
-        return any(isinstance(s, (ast.Return, ast.Raise)) for s in line)
     return False
 
 

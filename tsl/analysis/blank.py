@@ -13,11 +13,11 @@ without it; `--fix` never uses it.
 from __future__ import annotations
 
 import ast
-import re
 from typing import Iterable, Optional
 
+from tsl.analysis.source import split_lines
+
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
 def _names(nodes: Iterable[ast.AST]) -> set[str]:
@@ -134,7 +134,7 @@ def blanked_text(text: str, tree: ast.Module, functions: set[str], methods: set[
     targets = [node for node in targets if id(node) not in stay]
     if not targets:
         return None
-    lines = _LINES.findall(text)
+    lines = split_lines(text, keepends=True)
     changed = False
     for node in targets:
         first = node.body[0]

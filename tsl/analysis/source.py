@@ -364,9 +364,14 @@ class SourceFile:
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
-def split_lines(text: str) -> list[str]:
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def split_lines(text: str, keepends: bool = False) -> list[str]:
     """Lines as Python (and LibCST's positions) count them: only \\r\\n, \\r and \\n end a
     line; str.splitlines would also split at form feeds, \\x1c..\\x1e, \\x85 and \\u2028."""
+    if keepends:
+        return _LINE.findall(text)
     lines = _NEWLINE.split(text)
     if lines and lines[-1] == "":
         lines.pop()
