@@ -8,10 +8,13 @@ each node class's fields is learned once, from the class's own
 """
 from __future__ import annotations
 
+import abc
 import dataclasses
+from types import FunctionType
 from typing import Callable, Iterator, Optional
 
 import libcst as cst
+from libcst.metadata import scope_provider as _scope_provider
 
 _CSTNode = cst.CSTNode
 _ORDER: dict[type, tuple[str, ...]] = {}
@@ -201,6 +204,8 @@ def _attribute_hooks(visitor: cst.CSTVisitor) -> Optional[frozenset]:
             found = frozenset(names)
         _CLASS_HOOKS[kind] = found
     try:
+        # visit_/leave_ callbacks set on the instance: look them up per node, as LibCST does
+        visitor.__dict__["_tsl_plain"] = not any(k.startswith(("visit_", "leave_")) for k in visitor.__dict__)
         visitor.__dict__["_tsl_hooks"] = found
     except (AttributeError, TypeError):  # pragma: no cover (a visitor with __slots__)
         pass
@@ -218,6 +223,36 @@ def _is_node(kind: type) -> bool:
     return found
 
 
+def _plain_callbacks(kind: type) -> Optional[dict]:
+    """{node type: (visit_X, leave_X)} to fill, for a visitor class whose on_visit and on_leave
+    only look up visit_<Type>/leave_<Type> (CSTVisitor's own); None for any other."""
+    found = _PLAIN.get(kind, False)
+    if found is False:
+        plain = kind.on_visit is _BASE_ON_VISIT and kind.on_leave in (_BASE_ON_LEAVE, _scope_on_leave)
+        found = _PLAIN[kind] = {} if plain else None
+    return found
+
+
+def _callbacks(kind: type, node_type: type, table: dict) -> tuple:
+    name = node_type.__name__
+    found = []
+    for prefix in ("visit_", "leave_"):
+        method = None
+        for klass in kind.__mro__:
+            if prefix + name in klass.__dict__:
+                method = klass.__dict__[prefix + name]
+                break
+        if method is not None and getattr(method, "_is_no_op", False):
+            method = None
+        if method is not None and not isinstance(method, FunctionType):
+            found = None  # a staticmethod or other descriptor: let getattr bind it
+            break
+        found.append(method)
+    found = tuple(found) if found is not None else None
+    table[node_type] = found
+    return found
+
+
 def _fast_visit(self, visitor):
     is_visitor = _IS_VISITOR.get(type(visitor))
     if is_visitor is None:
@@ -229,7 +264,19 @@ def _fast_visit(self, visitor):
         hooks = _attribute_hooks(visitor)
     if hooks is _ALL or (hooks and type(self).__name__ in hooks):
         return _ORIGINAL_VISIT(self, visitor)
-    if visitor.on_visit(self):
+    table = _plain_callbacks(type(visitor)) if visitor.__dict__.get("_tsl_plain") else None
+    callbacks = None
+    if table is not None:
+        callbacks = table.get(type(self), False)
+        if callbacks is False:
+            callbacks = _callbacks(type(visitor), type(self), table)
+    if callbacks is not None:
+        on_visit, on_leave = callbacks
+        descend = on_visit is None or on_visit(visitor, self) is not False
+    else:
+        on_leave = None
+        descend = visitor.on_visit(self)
+    if descend:
         order = _ORDER.get(type(self))
         if order is None or type(self) in _UNSURE:
             order = _fields(self)
@@ -250,8 +297,35 @@ def _fast_visit(self, visitor):
                     node = _is_node(kind)
                 if node:
                     value.visit(visitor)
-    visitor.on_leave(self)
+    if callbacks is None:
+        visitor.on_leave(self)
+    else:
+        if type(visitor).on_leave is _scope_on_leave:
+            _scope_leave_bookkeeping(visitor, self)
+        if on_leave is not None:
+            on_leave(visitor, self)
     return self
+
+
+# ScopeVisitor.on_leave, with a set lookup for its isinstance against 18 ABCs.
+_ORIGINAL_SCOPE_ON_LEAVE = _scope_provider.ScopeVisitor.on_leave
+_ASSIGNMENT_LIKE = frozenset(_scope_provider._ASSIGNMENT_LIKE_NODES)
+
+
+def _scope_leave_bookkeeping(visitor, node) -> None:
+    visitor.provider.set_metadata(node, visitor.scope)
+    if type(node) in _ASSIGNMENT_LIKE:
+        visitor.scope._assignment_count += 1
+
+
+def _scope_on_leave(self, original_node) -> None:
+    _scope_leave_bookkeeping(self, original_node)
+    _BASE_ON_LEAVE(self, original_node)
+
+
+_BASE_ON_VISIT = cst.CSTVisitor.on_visit
+_BASE_ON_LEAVE = cst.CSTVisitor.on_leave
+_PLAIN: dict = {}
 
 
 def _module_only(provider) -> bool:
@@ -295,9 +369,12 @@ def install_fast_visit() -> None:
     and so does CSTNode.children (the same nodes in the same order):
     the visitor sees exactly the calls it would otherwise (on_visit, the children
     in the same order, on_leave); nodes whose attribute callbacks it listens to
-    still go through LibCST's own traversal. Metadata providers that do all their
+    still go through LibCST's own traversal. A visitor's visit_<Type>/leave_<Type>
+    are looked up once per class and node type. Metadata providers that do all their
     work in visit_Module skip the batched traversal that follows and calls
-    nothing. Set TSL_LIBCST_VISIT=1 in the environment to keep LibCST's own code."""
+    nothing. isinstance against LibCST's node classes (ABCs that nothing registers
+    with) uses type's own check. Set TSL_LIBCST_VISIT=1 in the environment to keep
+    LibCST's own code."""
     import os
 
     if os.environ.get("TSL_LIBCST_VISIT"):
@@ -305,12 +382,49 @@ def install_fast_visit() -> None:
     cst.CSTNode.visit = _fast_visit
     cst.CSTNode.children = _FAST_CHILDREN
     _wrapper._gen_batchable = _gen_batchable
+    _scope_provider.ScopeVisitor.on_leave = _scope_on_leave
+    for kind in _node_classes():
+        if type(kind) is abc.ABCMeta and not _registered(kind):
+            kind.__class__ = _PlainABCMeta
 
 
 def uninstall_fast_visit() -> None:
     cst.CSTNode.visit = _ORIGINAL_VISIT
     cst.CSTNode.children = _ORIGINAL_CHILDREN
     _wrapper._gen_batchable = _ORIGINAL_GEN_BATCHABLE
+    _scope_provider.ScopeVisitor.on_leave = _ORIGINAL_SCOPE_ON_LEAVE
+    for kind in _node_classes():
+        if type(kind) is _PlainABCMeta:
+            kind.__class__ = abc.ABCMeta
+
+
+class _PlainABCMeta(abc.ABCMeta):
+    """ABCMeta whose isinstance/issubclass skip the registry (empty for LibCST's nodes):
+    the same answers, without a Python-level call each time."""
+
+    __instancecheck__ = type.__instancecheck__
+    __subclasscheck__ = type.__subclasscheck__
+
+
+def _node_classes() -> list[type]:
+    found: list[type] = []
+    seen: set[type] = set()
+    stack = [cst.CSTNode]
+    while stack:
+        kind = stack.pop()
+        if kind not in seen:
+            seen.add(kind)
+            found.append(kind)
+            stack.extend(kind.__subclasses__())
+    return found
+
+
+def _registered(kind: type) -> bool:
+    """Whether anything was registered as a virtual subclass of kind, or it has a hook."""
+    import _abc
+
+    registry = _abc._get_dump(kind)[0]
+    return bool(registry) or "__subclasshook__" in kind.__dict__
 
 
 _ORIGINAL_CHILDREN = cst.CSTNode.__dict__["children"]
