@@ -153,27 +153,22 @@ def parenthesize_if_multiline(text: str) -> str:
 
 
 def contains_comment(node: cst.CSTNode) -> bool:
-    found = []
+    finder = _CommentFinder()
+    node.visit(finder)
+    return finder.found
 
-    class Finder(cst.CSTVisitor):
-        def visit_Comment(self, _node) -> bool:
-            found.append(True)
-            return False
 
-    node.visit(Finder())
-    return bool(found)
+class _CommentFinder(cst.CSTVisitor):
+    found = False
+
+    def visit_Comment(self, _node) -> bool:
+        self.found = True
+        return False
 
 
 def all_names(file: SourceFile) -> set[str]:
     """Every identifier used anywhere in the file (for picking fresh names)."""
-    names: set[str] = set()
-
-    class Collector(cst.CSTVisitor):
-        def visit_Name(self, node: cst.Name) -> None:
-            names.add(node.value)
-
-    file.module.visit(Collector())
-    return names
+    return {name.value for name in names_in(file.module)}
 
 
 def fresh_name(file: SourceFile, base: str, reserved: Optional[set] = None,
@@ -774,21 +769,24 @@ def insert_lines(file: SourceFile, where: tuple[int, str], lines: Sequence[str])
 
 def multiline_string_inside(file: SourceFile, node: cst.CSTNode) -> bool:
     """True when node contains a string literal that spans lines (re-indenting would change it)."""
-    found = []
+    finder = _MultilineStrings(file)
+    node.visit(finder)
+    return any(finder.found)
 
-    class Finder(cst.CSTVisitor):
-        def visit_SimpleString(self, string) -> bool:
-            position = file.position(string)
-            found.append(position.start.line != position.end.line)
-            return False
 
-        def visit_FormattedString(self, string) -> bool:
-            position = file.position(string)
-            found.append(position.start.line != position.end.line)
-            return False
+class _MultilineStrings(cst.CSTVisitor):
+    def __init__(self, file: SourceFile):
+        super().__init__()
+        self.file = file
+        self.found: list[bool] = []
 
-    node.visit(Finder())
-    return any(found)
+    def visit_SimpleString(self, string) -> bool:
+        position = self.file.position(string)
+        self.found.append(position.start.line != position.end.line)
+        return False
+
+    def visit_FormattedString(self, string) -> bool:
+        return self.visit_SimpleString(string)
 
 
 def reindent(file: SourceFile, text: str, extra: str) -> str:
@@ -803,14 +801,18 @@ def reindent(file: SourceFile, text: str, extra: str) -> str:
 
 
 def names_in(node: cst.CSTNode) -> list[cst.Name]:
-    found: list[cst.Name] = []
+    collector = _NameCollector()
+    node.visit(collector)
+    return collector.found
 
-    class Collector(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            found.append(name)
 
-    node.visit(Collector())
-    return found
+class _NameCollector(cst.CSTVisitor):
+    def __init__(self):
+        super().__init__()
+        self.found: list[cst.Name] = []
+
+    def visit_Name(self, name: cst.Name) -> None:
+        self.found.append(name)
 
 
 def wrap_statement(file: SourceFile, statement: cst.SimpleStatementLine, header: str) -> Optional[Edit]:

@@ -14,6 +14,7 @@ from types import FunctionType
 from typing import Callable, Iterator, Optional
 
 import libcst as cst
+from libcst._batched_visitor import _BatchedCSTVisitor
 from libcst.metadata import scope_provider as _scope_provider
 
 _CSTNode = cst.CSTNode
@@ -177,8 +178,6 @@ def _attribute_hooks(visitor: cst.CSTVisitor) -> Optional[frozenset]:
     if found is not False:
         return found
     kind = type(visitor)
-    from libcst._batched_visitor import _BatchedCSTVisitor
-
     if isinstance(visitor, _BatchedCSTVisitor):
         names = set()
         for method in visitor.visitor_methods:

@@ -116,37 +116,44 @@ class NonTensorArgument(Rule):
 
 def _list_locals(node: cst.FunctionDef) -> set[str]:
     """Local names every assignment of which is a list literal or comprehension (and never a parameter)."""
-    kinds: dict[str, set[bool]] = {}
-
-    class Visitor(cst.CSTVisitor):
-        def visit_Assign(self, assign: cst.Assign) -> None:
-            for target in assign.targets:
-                if isinstance(target.target, cst.Name):
-                    kinds.setdefault(target.target.value, set()).add(
-                        isinstance(assign.value, (cst.List, cst.ListComp)))
-                else:
-                    for sub in _names(target.target):
-                        kinds.setdefault(sub, set()).add(False)
-
-        def visit_AnnAssign(self, assign: cst.AnnAssign) -> None:
-            for sub in _names(assign.target):
-                kinds.setdefault(sub, set()).add(False)
-
-        def visit_AugAssign(self, assign: cst.AugAssign) -> None:
-            for sub in _names(assign.target):
-                kinds.setdefault(sub, set()).add(False)
-
-        def visit_For(self, loop: cst.For) -> None:
-            for sub in _names(loop.target):
-                kinds.setdefault(sub, set()).add(False)
-
-        def visit_FunctionDef(self, inner) -> bool:
-            return False
-
-    node.body.visit(Visitor())
+    visitor = _ListAssignments()
+    node.body.visit(visitor)
+    kinds = visitor.kinds
     params = {p.name.value for p in list(node.params.params) + list(node.params.posonly_params)
               + list(node.params.kwonly_params)}
     return {name for name, seen in kinds.items() if seen == {True} and name not in params}
+
+
+class _ListAssignments(cst.CSTVisitor):
+    """For each local name, whether each assignment to it is a list literal or comprehension."""
+
+    def __init__(self):
+        super().__init__()
+        self.kinds: dict[str, set[bool]] = {}
+
+    def visit_Assign(self, assign: cst.Assign) -> None:
+        for target in assign.targets:
+            if isinstance(target.target, cst.Name):
+                self.kinds.setdefault(target.target.value, set()).add(
+                    isinstance(assign.value, (cst.List, cst.ListComp)))
+            else:
+                for sub in _names(target.target):
+                    self.kinds.setdefault(sub, set()).add(False)
+
+    def visit_AnnAssign(self, assign: cst.AnnAssign) -> None:
+        for sub in _names(assign.target):
+            self.kinds.setdefault(sub, set()).add(False)
+
+    def visit_AugAssign(self, assign: cst.AugAssign) -> None:
+        for sub in _names(assign.target):
+            self.kinds.setdefault(sub, set()).add(False)
+
+    def visit_For(self, loop: cst.For) -> None:
+        for sub in _names(loop.target):
+            self.kinds.setdefault(sub, set()).add(False)
+
+    def visit_FunctionDef(self, inner) -> bool:
+        return False
 
 
 def _names(target):

@@ -129,18 +129,25 @@ class SideEffect(Rule):
 
 
 def _returns_value(function: cst.FunctionDef) -> bool:
-    found = []
+    finder = _ValueReturns(function)
+    function.visit(finder)
+    return bool(finder.found)
 
-    class Finder(cst.CSTVisitor):
-        def visit_Return(self, node: cst.Return) -> None:
-            if node.value is not None:
-                found.append(node)
 
-        def visit_FunctionDef(self, node) -> bool:
-            return node is function
+class _ValueReturns(cst.CSTVisitor):
+    """`return X` statements of function itself (not of nested defs or lambdas)."""
 
-        def visit_Lambda(self, node) -> bool:
-            return False
+    def __init__(self, function: cst.FunctionDef):
+        super().__init__()
+        self.function = function
+        self.found: list[cst.Return] = []
 
-    function.visit(Finder())
-    return bool(found)
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is not None:
+            self.found.append(node)
+
+    def visit_FunctionDef(self, node) -> bool:
+        return node is self.function
+
+    def visit_Lambda(self, node) -> bool:
+        return False

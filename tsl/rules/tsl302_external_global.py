@@ -173,17 +173,24 @@ def _class_binding(klass: cst.ClassDef, name: str):
                     if not ours or found is not None:
                         return "other"
                     found = "ours"
-    attributes = []
-
-    class Finder(cst.CSTVisitor):
-        def visit_Attribute(self, attribute: cst.Attribute) -> None:
-            if attribute.attr.value == name:
-                attributes.append(attribute)
-
-    klass.body.visit(Finder())
-    if attributes and found is None:
+    finder = _AttributeFinder(name)
+    klass.body.visit(finder)
+    if finder.found and found is None:
         return "other"  # self.NAME exists already: do not shadow it
     return found
+
+
+class _AttributeFinder(cst.CSTVisitor):
+    """Finds attributes named name (`x.name`)."""
+
+    def __init__(self, name: str):
+        super().__init__()
+        self.name = name
+        self.found: list[cst.Attribute] = []
+
+    def visit_Attribute(self, attribute: cst.Attribute) -> None:
+        if attribute.attr.value == self.name:
+            self.found.append(attribute)
 
 
 def _class_body_start(file, klass: cst.ClassDef):
