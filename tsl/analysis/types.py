@@ -315,11 +315,14 @@ def value_is_mixed(value, file) -> bool:
 
 
 class _SelfAssignments(cst.CSTVisitor):
-    def __init__(self, file, program, attrs: ClassAttributes, klass=None):
+    """What a method assigns to self.*; names_only: just which names (their kinds are not needed)."""
+
+    def __init__(self, file, program, attrs: ClassAttributes, klass=None, names_only: bool = False):
         self.file = file
         self.program = program
         self.attrs = attrs
         self.klass = klass
+        self.names_only = names_only
         self.helpers: list[str] = []
 
     def _target(self, target, value) -> None:
@@ -327,6 +330,9 @@ class _SelfAssignments(cst.CSTVisitor):
             if isinstance(value, cst.IfExp):  # `a if c else b`: either value may be there
                 self._target(target, value.body)
                 self._target(target, value.orelse)
+                return
+            if self.names_only:
+                self.attrs.values.setdefault(target.attr.value, [])
                 return
             kind = _value_kind(value, self.file, self.program) if value is not None else AttrValue("unknown", target)
             self.attrs.values.setdefault(target.attr.value, []).append(kind)
@@ -501,7 +507,7 @@ def attributes(program: "Program", klass: "ClassInfo") -> ClassAttributes:
         for method in current.methods.values():
             if id(method) in seen or method.node is None:
                 continue
-            collector = _SelfAssignments(method.file, program, ClassAttributes())
+            collector = _SelfAssignments(method.file, program, ClassAttributes(), names_only=True)
             method.node.body.visit(collector)
             for name in collector.attrs.values:
                 attrs.elsewhere.setdefault(name, set()).add(method.name)
