@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def _function(f) -> dict:
     return dict(name=f.name, cls=f.class_name, decorators=sorted(f.decorators), self_calls=f.self_calls,
                 global_calls=[sorted(g) for g in f.global_calls], line=f.line, column=f.column,
-                all_self_calls=f.all_self_calls, all_calls=[sorted(g) for g in f.all_calls])
+                all_self_calls=f.all_self_calls, all_calls=[sorted(g) for g in f.all_calls],
+                self_assigned=sorted(f.self_assigned))
 
 
 def summary(index) -> dict:

@@ -9,7 +9,7 @@ from pathlib import Path
 import libcst as cst
 
 from tests.test_real_code import torchvision_models  # noqa: F401 (a fixture)
-from tsl.analysis.blank import blanked_text
+from tsl.analysis.blank import blank, blanked_text
 from tsl.config import Config
 from tsl.discovery import discover
 from tsl.pipeline import run
@@ -61,8 +61,10 @@ def test_blanked_text_keeps_lines_and_what_is_named():
     lines = out.splitlines()
     assert lines[3] == "    ..." and lines[4] == ""  # unused's body
     assert "return x * 2" in out  # helper: named by forward
-    assert "self.k = 1" in out and "three = 3" in out  # a kept class keeps every method
-    assert "super().__init__()" in out and "return inner" in out  # Base: named as Net's base
+    assert "self.k = 1" in out  # setup: called as self.setup() by __init__
+    assert "three = 3" not in out  # other: neither compiled, __init__, forward, nor named by them
+    assert "super().__init__()" in out  # Base: named as Net's base, keeps its __init__
+    assert "return inner" not in out  # but not the rest
     assert "four = 4" not in out  # Plain: nothing names it
     assert blanked_text("def f(): return 1\n", ast.parse("def f(): return 1\n"), set(), set(), set()) is None
 
@@ -96,3 +98,46 @@ def test_methods_of_nested_classes_go_too():
     out = blanked_text(text, ast.parse(text), set(), set(), set())
     assert "value = 1" not in out and "class Inner:" in out
     assert len(out.splitlines()) == len(text.splitlines())
+
+
+def test_attribute_names_of_the_methods_that_go_are_kept_aside():
+    text = ("import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n        return x\n\n"
+            "    def describe(self):\n        value = self.SCALE\n        return config.depth\n")
+    out, hidden = blank(text, ast.parse(text), set(), {("Net", "forward")}, {"Net"})
+    assert "self.SCALE" not in out and "return x" in out
+    assert hidden == {"Net": {"SCALE", "depth"}}
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+def test_a_base_class_in_another_checked_file_keeps_its_init(tmp_path):
+    # pkg/a.py has compiled code of its own (Other), so it is blanked; Base's __init__ must stay,
+    # as Net's forward indexes the ModuleList it builds.
+    _write(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/a.py": "import torch\nfrom torch import nn\n\n\nclass Base(nn.Module):\n    def __init__(self):\n"
+                    "        super().__init__()\n        self.layers = nn.ModuleList([nn.Linear(2, 2)])\n\n\n"
+                    "class Other(nn.Module):\n    def forward(self, x):\n        return x\n",
+        "pkg/b.py": "import torch\nfrom pkg.a import Base\n\n\nclass Net(Base):\n"
+                    "    def forward(self, x, i: int):\n        return self.layers[i](x)\n",
+    })
+    whole, blanked = _both(tmp_path, [tmp_path])
+    assert [f["code"] for f in json.loads(whole)["findings"]] == ["TSL401"]
+    assert blanked == whole
+
+
+def test_a_final_fix_sees_attributes_in_methods_that_were_not_parsed(tmp_path):
+    # self.SCALE in describe() (never compiled, so blanked) must still stop the Final-attribute fix.
+    _write(tmp_path, {
+        "net.py": "import torch\n\nSCALE = 2.0\n\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
+                  "        return x * SCALE\n\n    def describe(self):\n        value = self.SCALE\n        return value\n",
+    })
+    whole, blanked = _both(tmp_path, [tmp_path])
+    findings = json.loads(whole)["findings"]
+    assert [f["code"] for f in findings] == ["TSL302"]
+    assert "Final" not in json.dumps(findings[0]["fix"])
+    assert blanked == whole

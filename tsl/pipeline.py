@@ -344,22 +344,30 @@ def without_calls(index: "FileIndex") -> "FileIndex":
     return light
 
 
-def plans_of(tasks: list[tuple[str, list]]) -> dict[str, tuple[set, set, set]]:
+def plans_of(program: "Program", tasks: list[tuple[str, list]]) -> dict[str, tuple[set, set, set]]:
     """What each checked file's parse keeps (tsl.analysis.blank): its compiled top-level functions,
-    its compiled methods, and the classes that own compiled code there."""
+    its compiled methods, and its classes that own compiled code or are a base of one that does
+    (the rules read their __init__ for attribute types)."""
     plans = {}
     for relpath, records in tasks:
         functions = {name for (class_name, name), _, _ in records if not class_name}
         methods = {(class_name, name) for (class_name, name), _, _ in records if class_name}
-        owners = {owner[1] for _, owner, _ in records if owner is not None and owner[0] == relpath}
-        plans[relpath] = (functions, methods, owners)
+        plans[relpath] = (functions, methods, set())
+    indexes = {index.file.relpath: index for index in program.indexes}
+    owners = {owner for _, records in tasks for _, owner, _ in records if owner is not None}
+    for relpath, name in sorted(owners):
+        owner = indexes[relpath].classes.get(name) if relpath in indexes else None
+        for klass in program.mro(owner) if owner is not None else ():
+            if klass.file.relpath in plans:
+                plans[klass.file.relpath][2].add(klass.name)
     return plans
 
 
-def _blanked(data: bytes, plan: Optional[tuple[set, set, set]]) -> tuple[Optional[str], Optional[ast.Module]]:
+def _blanked(data: bytes, plan: Optional[tuple[set, set, set]]) -> tuple[Optional[str], Optional[ast.Module], dict]:
     """(the text to parse for a checked file (tsl.analysis.blank), or None to parse it all;
-    CPython's tree of the file, or None if CPython rejects it)."""
-    from tsl.analysis.blank import blanked_text
+    CPython's tree of the file, or None if CPython rejects it; the attribute names of the
+    methods that went, per class)."""
+    from tsl.analysis.blank import blank
 
     try:
         text, _ = decode(data)
@@ -367,11 +375,14 @@ def _blanked(data: bytes, plan: Optional[tuple[set, set, set]]) -> tuple[Optiona
             warnings.simplefilter("ignore")
             tree = compile(text, "<tsl>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
     except (ParseFailure, SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
-        return None, None
+        return None, None, {}
+    if plan is None:
+        return None, tree, {}
     try:
-        return (blanked_text(text, tree, *plan) if plan is not None else None), tree
+        text, hidden = blank(text, tree, *plan)
     except RecursionError:
-        return None, tree
+        return None, tree, {}
+    return text, tree, hidden
 
 
 def info_key(info) -> Optional[tuple]:
@@ -557,8 +568,9 @@ class _Hydrator:
             from tsl.analysis.source import parse_source
 
             path, data = read_input(self.inputs, relpath)
-            text, tree = _blanked(data, self.plans.get(relpath) if self.blank else None)
+            text, tree, hidden = _blanked(data, self.plans.get(relpath) if self.blank else None)
             source = parse_source(path, relpath, data, parse_text=text, cpython_tree=tree)
+            source.hidden_attributes = hidden
             nodes = nodes_by_line(source)
             self.trees.put(relpath, source, nodes, len(data))
             found = (source, nodes)
@@ -659,7 +671,7 @@ class _Local:
         global _HYDRATOR
         indexes = {index.file.relpath: index for index in program.indexes}
         hydrator = _HYDRATOR = _Hydrator(indexes, self.inputs, self.trees, self.blank)
-        hydrator.plans = plans_of(tasks)
+        hydrator.plans = plans_of(program, tasks)
         results: list = [None] * len(tasks)
         try:
             for i, (relpath, records) in enumerate(tasks):
@@ -822,7 +834,7 @@ class _Workers:
     def checks(self, program: "Program", tasks: list[tuple[str, list]], sizes: list[int]) -> list[FileCheck]:
         import pickle
 
-        data = pickle.dumps(([without_calls(i) for i in program.indexes], plans_of(tasks)),
+        data = pickle.dumps(([without_calls(i) for i in program.indexes], plans_of(program, tasks)),
                             protocol=pickle.HIGHEST_PROTOCOL)
         for conn in self.conns:
             conn.send(("program", data))

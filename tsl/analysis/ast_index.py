@@ -233,7 +233,28 @@ def _collect(scope: _Scope, nodes: Iterable, function: Optional[_Scope] = None) 
             continue
         if isinstance(node, ast.ExceptHandler) and node.name:
             scope.bind(node.name, (node.lineno, node.col_offset))
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        stack.extend(reversed(_child_nodes(node)))
+
+
+_AST = ast.AST
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_nodes(node) -> list:
+    """ast.iter_child_nodes(node) as a list, without the expression contexts (Load, Store, Del)."""
+    fields = _CHILD_FIELDS.get(type(node))
+    if fields is None:
+        fields = _CHILD_FIELDS[type(node)] = tuple(f for f in type(node)._fields if f != "ctx")
+    found = []
+    for name in fields:
+        value = getattr(node, name, None)
+        if type(value) is list:
+            for item in value:
+                if isinstance(item, _AST):
+                    found.append(item)
+        elif isinstance(value, _AST):
+            found.append(value)
+    return found
 
 
 def _walrus(scope: _Scope, comprehension) -> None:
@@ -467,6 +488,8 @@ class _Builder:
                     info.global_calls.append(target)
                 if class_name is not None:
                     info.all_calls.append(target)
+        if class_name is not None:
+            info.self_assigned = frozenset(_self_targets(node.body))
         return info
 
     def _calls(self, node, scope: _Scope, dead: set[int], emitted: bool, method: bool, out: list) -> None:
@@ -523,7 +546,7 @@ class _Builder:
                 names = self.names.of(func, scope)
                 if names:
                     out.append((position, emitted, names))
-        for child in ast.iter_child_nodes(node):
+        for child in _child_nodes(node):
             self._calls(child, scope, dead, emitted, method, out)
 
     def klass(self, node: ast.ClassDef, file) -> ClassInfo:
@@ -598,8 +621,41 @@ class _Builder:
                 for child in ((node.key, node.value) if isinstance(node, ast.DictComp) else (node.elt,)):
                     stack.append((child, inner))
             else:
-                stack.extend((child, scope) for child in ast.iter_child_nodes(node))
+                stack.extend((child, scope) for child in _child_nodes(node))
         return out
+
+
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _self_targets(body: list) -> set[str]:
+    """As index._SelfTargets: NAME of each `self.NAME` assigned, outside nested defs and classes."""
+    names: set[str] = set()
+    targets: list = []
+    stack = list(body)
+    while stack:
+        statement = stack.pop()
+        kind = type(statement)
+        if kind is ast.Assign:
+            targets += statement.targets
+        elif kind is ast.AnnAssign:
+            if statement.value is not None:
+                targets.append(statement.target)
+        elif kind is ast.AugAssign or kind is ast.For or kind is ast.AsyncFor:
+            targets.append(statement.target)
+        if kind in _FUNCTIONS or kind is ast.ClassDef:
+            continue
+        for name in _BLOCKS:
+            stack.extend(getattr(statement, name, ()))
+    while targets:
+        target = targets.pop()
+        if type(target) is ast.Attribute and type(target.value) is ast.Name and target.value.id == "self":
+            names.add(target.attr)
+        elif type(target) is ast.Tuple or type(target) is ast.List:
+            targets.extend(target.elts)
+        elif type(target) is ast.Starred:
+            targets.append(target.value)
+    return names
 
 
 def _string_values(expr) -> set[str]:

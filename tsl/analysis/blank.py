@@ -60,11 +60,13 @@ def kept_defs(tree: ast.Module, functions: set[str], methods: set[tuple[str, str
 _TRACE = {"trace", "trace_module"}
 
 
-def _must_stay(tree: ast.Module) -> Optional[set[int]]:
+def _must_stay(tree: ast.Module, text: str) -> Optional[set[int]]:
     """The ids of the defs whose bodies must stay whatever the plan: those that call
     `X.trace(...)` (TSL601 reads every torch.jit.trace call) and those that declare
     `global` (they assign the module's names, which TSL3xx reads). None when trace is
     reached any other way (imported by name, passed around): then nothing may go."""
+    if "trace" not in text and "global" not in text:
+        return set()
     units: list = []  # (def, its nodes), and (None, the nodes outside every def)
     outside: list = []
     for statement in tree.body:
@@ -121,19 +123,40 @@ def _methods(klass: ast.ClassDef) -> list:
 def blanked_text(text: str, tree: ast.Module, functions: set[str], methods: set[tuple[str, str]],
                  classes: set[str]) -> Optional[str]:
     """text with the bodies of the other top-level functions and methods made `...`; None if nothing goes."""
-    stay = _must_stay(tree)
+    return blank(text, tree, functions, methods, classes)[0]
+
+
+def blank(text: str, tree: ast.Module, functions: set[str], methods: set[tuple[str, str]],
+          classes: set[str]) -> tuple[Optional[str], dict[str, set[str]]]:
+    """(blanked_text, {kept class: the attribute names (`x.NAME`) in its methods' bodies that went}).
+
+    A kept class keeps the bodies of its compiled methods, `__init__`, `forward` and the
+    methods those name as `self.NAME` (what the rules read for attribute types); the index
+    says what the others assign to self (FunctionInfo.self_assigned)."""
+    stay = _must_stay(tree, text)
     if stay is None:
-        return None
+        return None, {}
     keep_functions, keep_classes = kept_defs(tree, functions, methods, classes)
     targets = []
+    hidden: dict[str, set[str]] = {}
     for statement in tree.body:
         if isinstance(statement, _FUNCTIONS) and statement.name not in keep_functions:
             targets.append(statement)
-        elif isinstance(statement, ast.ClassDef) and statement.name not in keep_classes:
-            targets += _methods(statement)
+        elif isinstance(statement, ast.ClassDef):
+            if statement.name not in keep_classes:
+                targets += _methods(statement)
+                continue
+            compiled = {name for klass, name in methods if klass == statement.name}
+            kept = _kept_methods(statement, compiled)
+            for method in statement.body:
+                if isinstance(method, _FUNCTIONS) and method.name not in kept and id(method) not in stay:
+                    targets.append(method)
+                    names = hidden.setdefault(statement.name, set())
+                    for part in method.body:
+                        names.update(node.attr for node in ast.walk(part) if isinstance(node, ast.Attribute))
     targets = [node for node in targets if id(node) not in stay]
     if not targets:
-        return None
+        return None, {}
     lines = split_lines(text, keepends=True)
     changed = False
     for node in targets:
@@ -149,7 +172,28 @@ def blanked_text(text: str, tree: ast.Module, functions: set[str], methods: set[
         for number in range(start, node.end_lineno):
             lines[number] = _newline(lines[number])
         changed = True
-    return "".join(lines) if changed else None
+    return ("".join(lines), hidden) if changed else (None, {})
+
+
+def _kept_methods(klass: ast.ClassDef, compiled: set[str]) -> set[str]:
+    """Names of the methods of a kept class whose bodies stay (see blank)."""
+    bodies: dict[str, list] = {}
+    for statement in klass.body:
+        if isinstance(statement, _FUNCTIONS):
+            bodies.setdefault(statement.name, []).append(statement)
+    kept: set[str] = set()
+    todo = [name for name in (*compiled, "__init__", "forward") if name in bodies]
+    while todo:
+        name = todo.pop()
+        if name in kept:
+            continue
+        kept.add(name)
+        for method in bodies[name]:
+            for node in ast.walk(method):
+                if isinstance(node, ast.Attribute) and node.attr in bodies and isinstance(node.value, ast.Name) \
+                        and node.value.id == "self":
+                    todo.append(node.attr)
+    return kept
 
 
 def _newline(line: str) -> str:

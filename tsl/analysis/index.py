@@ -50,6 +50,7 @@ class FunctionInfo:
     column: int = 0
     all_self_calls: list[str] = field(default_factory=list)  # methods: every self.m(...), emitted or not
     all_calls: list = field(default_factory=list)  # methods: every other call, emitted or not (as global_calls)
+    self_assigned: frozenset = frozenset()  # methods: NAME of every `self.NAME = ...` (for, +=) in the body
 
     @property
     def qualname(self) -> str:
@@ -153,7 +154,47 @@ def _function_info(file: SourceFile, node: cst.FunctionDef, class_name: Optional
         column=column + 1,
     )
     _collect_calls(file, info, node.body, True)
+    if class_name is not None:
+        collector = _SelfTargets()
+        node.body.visit(collector)
+        info.self_assigned = frozenset(collector.names)
     return info
+
+
+class _SelfTargets(cst.CSTVisitor):
+    """NAME of each `self.NAME` assigned (=, annotated with a value, augmented, a for target),
+    unpacking included, outside nested defs and classes."""
+
+    def __init__(self):
+        super().__init__()
+        self.names: set[str] = set()
+
+    def _target(self, target) -> None:
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
+            self.names.add(target.attr.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._target(element.value)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._target(target.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._target(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._target(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._target(node.target)
+
+    def visit_FunctionDef(self, node) -> bool:
+        return False
+
+    def visit_ClassDef(self, node) -> bool:
+        return False
 
 
 def _string_values(expr) -> set[str]:

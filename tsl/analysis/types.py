@@ -315,14 +315,11 @@ def value_is_mixed(value, file) -> bool:
 
 
 class _SelfAssignments(cst.CSTVisitor):
-    """What a method assigns to self.*; names_only: just which names (their kinds are not needed)."""
-
-    def __init__(self, file, program, attrs: ClassAttributes, klass=None, names_only: bool = False):
+    def __init__(self, file, program, attrs: ClassAttributes, klass=None):
         self.file = file
         self.program = program
         self.attrs = attrs
         self.klass = klass
-        self.names_only = names_only
         self.helpers: list[str] = []
 
     def _target(self, target, value) -> None:
@@ -330,9 +327,6 @@ class _SelfAssignments(cst.CSTVisitor):
             if isinstance(value, cst.IfExp):  # `a if c else b`: either value may be there
                 self._target(target, value.body)
                 self._target(target, value.orelse)
-                return
-            if self.names_only:
-                self.attrs.values.setdefault(target.attr.value, [])
                 return
             kind = _value_kind(value, self.file, self.program) if value is not None else AttrValue("unknown", target)
             self.attrs.values.setdefault(target.attr.value, []).append(kind)
@@ -507,9 +501,7 @@ def attributes(program: "Program", klass: "ClassInfo") -> ClassAttributes:
         for method in current.methods.values():
             if id(method) in seen or method.node is None:
                 continue
-            collector = _SelfAssignments(method.file, program, ClassAttributes(), names_only=True)
-            method.node.body.visit(collector)
-            for name in collector.attrs.values:
+            for name in method.self_assigned:  # from the index: the body may not be parsed (blank.py)
                 attrs.elsewhere.setdefault(name, set()).add(method.name)
     cache[id(klass)] = attrs
     return attrs

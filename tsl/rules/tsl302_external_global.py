@@ -96,7 +96,7 @@ class ExternalGlobal(Rule):
         if not params:
             return None
         self_name = params[0].name.value
-        existing = _class_binding(klass, node.value)
+        existing = _class_binding(klass, node.value, file.hidden_attributes.get(klass.name.value, set()))
         if existing == "other":
             return None
         edits = [fixkit.replace(file, node, f"{self_name}.{node.value}")]
@@ -154,8 +154,9 @@ def _constant(kind: tuple) -> bool:
     return False
 
 
-def _class_binding(klass: cst.ClassDef, name: str):
-    """None if the class never binds name; "ours" for `NAME: Final[...] = NAME`; else "other"."""
+def _class_binding(klass: cst.ClassDef, name: str, hidden: set[str]):
+    """None if the class never binds name; "ours" for `NAME: Final[...] = NAME`; else "other".
+    hidden: attribute names in the class's method bodies that were not parsed."""
     found = None
     for statement in klass.body.body:
         if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and statement.name.value == name:
@@ -175,7 +176,7 @@ def _class_binding(klass: cst.ClassDef, name: str):
                     found = "ours"
     finder = _AttributeFinder(name)
     klass.body.visit(finder)
-    if finder.found and found is None:
+    if (finder.found or name in hidden) and found is None:
         return "other"  # self.NAME exists already: do not shadow it
     return found
 

@@ -1,5 +1,6 @@
 import libcst as cst
 
+from tsl.analysis.walk import iter_nodes
 from tsl.finding import WARNING
 from tsl.rules.base import Rule
 
@@ -18,7 +19,7 @@ def traced_names(rule: Rule) -> set[str]:
         return cache
     found: set[str] = set()
     if "trace" in file.text:
-        for node in _iter(file.module):
+        for node in iter_nodes(file.module):
             if isinstance(node, cst.Call) and node.args and file.qualified_names(node.func) & TRACE:
                 target = node.args[0].value
                 if isinstance(target, cst.Call):
@@ -26,12 +27,6 @@ def traced_names(rule: Rule) -> set[str]:
                 found |= file.qualified_names(target)
     file.__dict__["_tsl_traced"] = found
     return found
-
-
-def _iter(node):
-    yield node
-    for child in node.children:
-        yield from _iter(child)
 
 
 class TraceDataDependentBranch(Rule):
@@ -78,7 +73,7 @@ class TraceDataDependentBranch(Rule):
             self.active = prefix + function.name in traced or function.name in traced
 
     def _dependent(self, test) -> bool:
-        for node in _iter(test):
+        for node in iter_nodes(test):
             if isinstance(node, cst.Call):
                 func = node.func
                 if isinstance(func, cst.Attribute) and func.attr.value in REDUCTIONS:
