@@ -192,3 +192,15 @@ def test_generated_modules_match_libcst(lines, newline, end):
         return
     test_fast_paths_match_libcst("generated", text)
     test_lazy_metadata_matches_libcst("generated.py", text)
+
+
+@pytest.mark.parametrize("name, text", SOURCES, ids=[name for name, _ in SOURCES])
+def test_statements_are_those_a_full_walk_finds(name, text):
+    module = _module(text)
+    for block in [module] + [n for n in walk.iter_nodes(module) if isinstance(n, cst.FunctionDef)]:
+        root = block.body if isinstance(block, cst.FunctionDef) else block
+        expected = []
+        walk.walk(root, lambda n: (expected.append(n) if isinstance(
+            n, (cst.BaseSmallStatement, cst.BaseCompoundStatement)) else None) or not (
+            isinstance(n, cst.FunctionDef) and n is not root))
+        assert [id(n) for n in walk.statements(root)] == [id(n) for n in expected]

@@ -233,14 +233,14 @@ def _collect(scope: _Scope, nodes: Iterable, function: Optional[_Scope] = None) 
             continue
         if isinstance(node, ast.ExceptHandler) and node.name:
             scope.bind(node.name, (node.lineno, node.col_offset))
-        stack.extend(reversed(_child_nodes(node)))
+        stack.extend(reversed(child_nodes(node)))
 
 
 _AST = ast.AST
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def _child_nodes(node) -> list:
+def child_nodes(node) -> list:
     """ast.iter_child_nodes(node) as a list, without the expression contexts (Load, Store, Del)."""
     fields = _CHILD_FIELDS.get(type(node))
     if fields is None:
@@ -254,6 +254,16 @@ def _child_nodes(node) -> list:
                     found.append(item)
         elif isinstance(value, _AST):
             found.append(value)
+    return found
+
+
+def walk_nodes(roots: Iterable) -> list:
+    """Every node under roots (roots included), as ast.walk finds them (in another order)."""
+    found = list(roots)
+    i = 0
+    while i < len(found):
+        found += child_nodes(found[i])
+        i += 1
     return found
 
 
@@ -546,7 +556,7 @@ class _Builder:
                 names = self.names.of(func, scope)
                 if names:
                     out.append((position, emitted, names))
-        for child in _child_nodes(node):
+        for child in child_nodes(node):
             self._calls(child, scope, dead, emitted, method, out)
 
     def klass(self, node: ast.ClassDef, file) -> ClassInfo:
@@ -621,7 +631,7 @@ class _Builder:
                 for child in ((node.key, node.value) if isinstance(node, ast.DictComp) else (node.elt,)):
                     stack.append((child, inner))
             else:
-                stack.extend((child, scope) for child in _child_nodes(node))
+                stack.extend((child, scope) for child in child_nodes(node))
         return out
 
 

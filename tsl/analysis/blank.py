@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 from typing import Iterable, Optional
 
+from tsl.analysis.ast_index import walk_nodes
 from tsl.analysis.source import split_lines
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -22,12 +23,12 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 def _names(nodes: Iterable[ast.AST]) -> set[str]:
     found: set[str] = set()
-    for node in nodes:
-        for inner in ast.walk(node):
-            if isinstance(inner, ast.Name):
-                found.add(inner.id)
-            elif isinstance(inner, ast.Attribute):
-                found.add(inner.attr)
+    for inner in walk_nodes(nodes):
+        kind = type(inner)
+        if kind is ast.Name:
+            found.add(inner.id)
+        elif kind is ast.Attribute:
+            found.add(inner.attr)
     return found
 
 
@@ -151,9 +152,8 @@ def blank(text: str, tree: ast.Module, functions: set[str], methods: set[tuple[s
             for method in statement.body:
                 if isinstance(method, _FUNCTIONS) and method.name not in kept and id(method) not in stay:
                     targets.append(method)
-                    names = hidden.setdefault(statement.name, set())
-                    for part in method.body:
-                        names.update(node.attr for node in ast.walk(part) if isinstance(node, ast.Attribute))
+                    hidden.setdefault(statement.name, set()).update(
+                        node.attr for node in walk_nodes(method.body) if type(node) is ast.Attribute)
     targets = [node for node in targets if id(node) not in stay]
     if not targets:
         return None, {}
@@ -188,11 +188,10 @@ def _kept_methods(klass: ast.ClassDef, compiled: set[str]) -> set[str]:
         if name in kept:
             continue
         kept.add(name)
-        for method in bodies[name]:
-            for node in ast.walk(method):
-                if isinstance(node, ast.Attribute) and node.attr in bodies and isinstance(node.value, ast.Name) \
-                        and node.value.id == "self":
-                    todo.append(node.attr)
+        for node in walk_nodes(bodies[name]):
+            if type(node) is ast.Attribute and node.attr in bodies and type(node.value) is ast.Name \
+                    and node.value.id == "self":
+                todo.append(node.attr)
     return kept
 
 

@@ -141,6 +141,30 @@ def iter_nodes(node: cst.CSTNode, skip: Callable[[cst.CSTNode], bool] = lambda n
         stack.extend(pending)
 
 
+_STRUCTURE = (cst.BaseSuite, cst.BaseCompoundStatement, cst.SimpleStatementLine, cst.Else, cst.Finally,
+              cst.ExceptHandler, cst.ExceptStarHandler, cst.MatchCase)
+
+
+def statements(block: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Every statement under block, small (Assign, Return, ...) and compound, in visit order,
+    without entering nested function definitions or any expression: no statement can be
+    inside an expression, so this finds the same statements a full walk would."""
+    stack = [block]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.FunctionDef) and node is not block:
+            yield node
+            continue
+        if isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+            yield node
+        if isinstance(node, cst.BaseSmallStatement):
+            continue
+        inner = [child for child in children(node) if isinstance(child, _STRUCTURE)
+                 or isinstance(child, cst.BaseSmallStatement)]
+        inner.reverse()
+        stack.extend(inner)
+
+
 def parent_map(root: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode]:
     """What ParentNodeProvider computes: each node below root mapped to its parent."""
     parents: dict[cst.CSTNode, cst.CSTNode] = {}

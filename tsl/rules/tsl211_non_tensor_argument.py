@@ -1,6 +1,7 @@
 import libcst as cst
 
 from tsl.analysis.index import FunctionInfo
+from tsl.analysis.walk import statements
 from tsl.analysis.types import attributes, param_types, parameters, self_attribute
 from tsl.rules.base import Rule
 
@@ -117,18 +118,20 @@ class NonTensorArgument(Rule):
 def _list_locals(node: cst.FunctionDef) -> set[str]:
     """Local names every assignment of which is a list literal or comprehension (and never a parameter)."""
     visitor = _ListAssignments()
-    node.body.visit(visitor)
+    for statement in statements(node.body):  # the assignments are statements: no need to walk expressions
+        method = getattr(visitor, f"visit_{type(statement).__name__}", None)
+        if method is not None:
+            method(statement)
     kinds = visitor.kinds
     params = {p.name.value for p in list(node.params.params) + list(node.params.posonly_params)
               + list(node.params.kwonly_params)}
     return {name for name, seen in kinds.items() if seen == {True} and name not in params}
 
 
-class _ListAssignments(cst.CSTVisitor):
+class _ListAssignments:
     """For each local name, whether each assignment to it is a list literal or comprehension."""
 
     def __init__(self):
-        super().__init__()
         self.kinds: dict[str, set[bool]] = {}
 
     def visit_Assign(self, assign: cst.Assign) -> None:
@@ -151,9 +154,6 @@ class _ListAssignments(cst.CSTVisitor):
     def visit_For(self, loop: cst.For) -> None:
         for sub in _names(loop.target):
             self.kinds.setdefault(sub, set()).add(False)
-
-    def visit_FunctionDef(self, inner) -> bool:
-        return False
 
 
 def _names(target):
