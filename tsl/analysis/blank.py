@@ -16,6 +16,7 @@ import ast
 from typing import Iterable, Optional
 
 from tsl.analysis.ast_index import walk_nodes
+from tsl.analysis.self_attributes import AST_ATTRIBUTES
 from tsl.analysis.source import split_lines
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -182,7 +183,8 @@ def _kept_methods(klass: ast.ClassDef, compiled: set[str]) -> set[str]:
         if isinstance(statement, _FUNCTIONS):
             bodies.setdefault(statement.name, []).append(statement)
     kept: set[str] = set()
-    todo = [name for name in (*compiled, "__init__", "forward") if name in bodies]
+    first = (*compiled, "forward") if AST_ATTRIBUTES else (*compiled, "__init__", "forward")
+    todo = [name for name in first if name in bodies]
     while todo:
         name = todo.pop()
         if name in kept:

@@ -16,7 +16,6 @@ Everything here is conservative: "unknown" whenever it is not obvious.
 from __future__ import annotations
 
 import tokenize
-
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
@@ -260,37 +259,44 @@ def _value_kind(value: cst.BaseExpression, file: "SourceFile", program: "Program
     if isinstance(value, cst.Lambda):
         return AttrValue("lambda", value)
     if isinstance(value, cst.Call):
-        names = _qualnames(file, value.func)
-        if names & PARTIAL:
-            return AttrValue("partial", value)
-        target = program.lookup(names)
-        from tsl.analysis.index import ClassInfo
-
-        if isinstance(target, ClassInfo):
-            if program.is_module(target):
-                return AttrValue("module", value, target.name, target)
-            if target.is_plain or not target.bases:
-                return AttrValue("object", value, target.name)
-            return AttrValue("unknown", value)
-        for name in names:
-            if is_torch_module_base(name):
-                last = name.rsplit(".", 1)[-1]
-                return AttrValue(MODULE_CONTAINERS.get(last, "module"), value, last)
-        kind = literal_kind(value, file)
-        return AttrValue(kind or "unknown", value)
+        return call_kind(_qualnames(file, value.func), lambda: literal_kind(value, file), value, program)
     if isinstance(value, (cst.Name, cst.Attribute)):
-        names = _qualnames(file, value)
-        target = program.lookup(names)
-        from tsl.analysis.index import ClassInfo
-
-        if isinstance(target, ClassInfo):
-            return AttrValue("class", value, target.name)
-        if any(is_torch_module_base(name) for name in names):
-            return AttrValue("class", value, sorted(names)[0])
-        return AttrValue("unknown", value)
+        return reference_kind(_qualnames(file, value), value, program)
     if isinstance(value, (cst.Dict, cst.List, cst.Tuple)) and value_is_mixed(value, file):
         return AttrValue("mixed", value)
     return AttrValue(literal_kind(value, file) or "unknown", value)
+
+
+def call_kind(names: set[str], literal, value, program: "Program") -> AttrValue:
+    """What `self.x = f(...)` holds, from f's qualified names; literal() is the call's literal_kind."""
+    from tsl.analysis.index import ClassInfo
+
+    if names & PARTIAL:
+        return AttrValue("partial", value)
+    target = program.lookup(names)
+    if isinstance(target, ClassInfo):
+        if program.is_module(target):
+            return AttrValue("module", value, target.name, target)
+        if target.is_plain or not target.bases:
+            return AttrValue("object", value, target.name)
+        return AttrValue("unknown", value)
+    for name in names:
+        if is_torch_module_base(name):
+            last = name.rsplit(".", 1)[-1]
+            return AttrValue(MODULE_CONTAINERS.get(last, "module"), value, last)
+    return AttrValue(literal() or "unknown", value)
+
+
+def reference_kind(names: set[str], value, program: "Program") -> AttrValue:
+    """What `self.x = NAME` (or a dotted name) holds, from its qualified names."""
+    from tsl.analysis.index import ClassInfo
+
+    target = program.lookup(names)
+    if isinstance(target, ClassInfo):
+        return AttrValue("class", value, target.name)
+    if any(is_torch_module_base(name) for name in names):
+        return AttrValue("class", value, sorted(names)[0])
+    return AttrValue("unknown", value)
 
 
 def value_is_mixed(value, file) -> bool:
@@ -491,9 +497,7 @@ def attributes(program: "Program", klass: "ClassInfo") -> ClassAttributes:
         if id(function) in seen:
             continue
         seen.add(id(function))
-        visitor = _SelfAssignments(function.file, program, attrs, klass)
-        function.node.body.visit(visitor)
-        for name in visitor.helpers:
+        for name in _read_assignments(function, program, attrs, klass):
             helper = program.method(klass, name)
             if helper is not None:
                 queue.append(helper)
@@ -505,6 +509,23 @@ def attributes(program: "Program", klass: "ClassInfo") -> ClassAttributes:
                 attrs.elsewhere.setdefault(name, set()).add(method.name)
     cache[id(klass)] = attrs
     return attrs
+
+
+def _read_assignments(function: "FunctionInfo", program: "Program", attrs: ClassAttributes, klass) -> list[str]:
+    """Add what function assigns to self to attrs; the self.* methods it calls (helpers).
+    From CPython's tree when the file has one (blank.py may have left the body out of LibCST's)."""
+    from tsl.analysis.self_attributes import AST_ATTRIBUTES, SelfAssignments, view_of
+
+    view = view_of(function.file) if AST_ATTRIBUTES else None
+    found = view.method(function) if view is not None else None
+    if found is not None:
+        node, scope = found
+        reader = SelfAssignments(view, scope, program, attrs, klass)
+        reader.run(node.body)
+        return reader.helpers
+    visitor = _SelfAssignments(function.file, program, attrs, klass)
+    function.node.body.visit(visitor)
+    return visitor.helpers
 
 
 def _iter_nodes(node):

@@ -51,11 +51,16 @@ def literal_kind(expr: Optional[cst.BaseExpression], file: SourceFile) -> Option
     if isinstance(expr, (cst.Set, cst.SetComp)):
         return "set"
     if isinstance(expr, cst.Call):
-        names = file.qualified_names(expr.func)
-        if names & TENSOR_FACTORIES:
-            return "Tensor"
-        if "logging.getLogger" in names:
-            return "Logger"
+        return call_literal_kind(file.qualified_names(expr.func))
+    return None
+
+
+def call_literal_kind(names: set[str]) -> Optional[str]:
+    """literal_kind of a call, from the qualified names of what it calls."""
+    if names & TENSOR_FACTORIES:
+        return "Tensor"
+    if "logging.getLogger" in names:
+        return "Logger"
     return None
 
 

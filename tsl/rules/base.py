@@ -62,7 +62,8 @@ class Rule:
                fix: Optional[Fix] = None) -> None:
         if self.emitted_only and self.ctx.compiled is not None and self._maybe_dropped(node):
             return
-        position = self.ctx.file.position(node)
+        position = node.range() if hasattr(node, "range") and not isinstance(node, cst.CSTNode) \
+            else self.ctx.file.position(node)  # a Span (tsl.analysis.self_attributes) or a LibCST node
         chains = tuple(self.ctx.compiled.chains[key] for key in sorted(self.ctx.compiled.chains))
         self.ctx.findings.append(
             Finding(
