@@ -45,9 +45,10 @@ def test_blanked_text_keeps_lines_and_what_is_named():
         "import torch\n\n"
         "def unused(x):\n    '''doc'''\n    return x + 1\n\n"
         "def helper(x):\n    return x * 2\n\n"
-        "class Net(Base):\n    def __init__(self):\n        self.setup()\n\n"
-        "    def setup(self):\n        self.k = 1\n\n"
-        "    def forward(self, x):\n        return helper(x)\n\n"
+        "class Net(Base):\n    def __init__(self):\n        super().__init__()\n        self.setup()\n\n"
+        "    def setup(self):\n        self.k = 1\n        self.j = 2\n\n"
+        "    def forward(self, x):\n        y = self.scale(x)\n        return helper(y)\n\n"
+        "    def scale(self, x):\n        two = 2\n        return x * two\n\n"
         "    def other(self):\n        three = 3\n        return three\n\n"
         "class Base(torch.nn.Module):\n    size = 3\n    def __init__(self):\n        super().__init__()\n"
         "    def reset(self):\n        @staticmethod\n        def inner():\n            pass\n        return inner\n"
@@ -61,10 +62,12 @@ def test_blanked_text_keeps_lines_and_what_is_named():
     lines = out.splitlines()
     assert lines[3] == "    ..." and lines[4] == ""  # unused's body
     assert "return x * 2" in out  # helper: named by forward
-    assert "self.k = 1" in out  # setup: called as self.setup() by __init__
-    assert "three = 3" not in out  # other: neither compiled, __init__, forward, nor named by them
-    assert "super().__init__()" in out  # Base: named as Net's base, keeps its __init__
-    assert "return inner" not in out  # but not the rest
+    assert "two = 2" in out  # scale: called as self.scale() by forward
+    assert "three = 3" not in out  # other: neither compiled, forward, nor named by them
+    # __init__ and what it calls are read from CPython's tree (tsl.analysis.self_attributes)
+    assert "self.setup()" not in out and "self.k = 1" not in out
+    assert "size = 3" in out  # Base: named as Net's base; class-level statements stay
+    assert "return inner" not in out  # but not its methods' bodies
     assert "four = 4" not in out  # Plain: nothing names it
     assert blanked_text("def f(): return 1\n", ast.parse("def f(): return 1\n"), set(), set(), set()) is None
 
