@@ -58,9 +58,11 @@ def view_of(file) -> Optional[AstView]:
     found = file.__dict__.get("_tsl_ast_view", False)
     if found is False:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = compile(file.text, "<tsl>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+            tree = file.__dict__.pop("cpython_tree", None)  # the pipeline's, when it has one
+            if tree is None:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    tree = compile(file.text, "<tsl>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
             found = AstView(file, tree)
         except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
             found = None
@@ -228,14 +230,22 @@ def _single_string(view: AstView, node) -> Optional[object]:
     """The value of a plain string literal (LibCST's SimpleString: one literal, no f-string)."""
     if type(node) is not ast.Constant or not isinstance(node.value, (str, bytes)):
         return None
-    segment = ast.get_source_segment(view.file.text, node)
-    if segment is None:
-        return None
+    segment = _segment(view.file.lines, node)
     try:
         tokens = [t for t in tokenize.generate_tokens(io.StringIO(segment).readline) if t.type == tokenize.STRING]
     except (tokenize.TokenError, SyntaxError):
         return None
     return node.value if len(tokens) == 1 else None
+
+
+def _segment(lines: list[str], node) -> str:
+    """node's source text (ast.get_source_segment, without splitting the whole file again)."""
+    first, last = node.lineno - 1, node.end_lineno - 1
+    if first == last:
+        return lines[first].encode("utf-8")[node.col_offset:node.end_col_offset].decode("utf-8")
+    parts = [lines[first].encode("utf-8")[node.col_offset:].decode("utf-8"), *lines[first + 1:last],
+             lines[last].encode("utf-8")[:node.end_col_offset].decode("utf-8")]
+    return "\n".join(parts)
 
 
 def value_kind(value, view: AstView, scope, program):
