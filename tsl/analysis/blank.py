@@ -13,6 +13,7 @@ without it; `--fix` never uses it.
 from __future__ import annotations
 
 import ast
+import re
 from typing import Iterable, Optional
 
 from tsl.analysis.ast_index import walk_nodes
@@ -60,6 +61,7 @@ def kept_defs(tree: ast.Module, functions: set[str], methods: set[tuple[str, str
 
 
 _TRACE = {"trace", "trace_module"}
+_MAY_STAY = re.compile(r"\b(?:trace|trace_module|global)\b")  # names and keywords are whole words
 
 
 def _must_stay(tree: ast.Module, text: str) -> Optional[set[int]]:
@@ -67,18 +69,18 @@ def _must_stay(tree: ast.Module, text: str) -> Optional[set[int]]:
     `X.trace(...)` (TSL601 reads every torch.jit.trace call) and those that declare
     `global` (they assign the module's names, which TSL3xx reads). None when trace is
     reached any other way (imported by name, passed around): then nothing may go."""
-    if "trace" not in text and "global" not in text:
+    if not _MAY_STAY.search(text):
         return set()
     units: list = []  # (def, its nodes), and (None, the nodes outside every def)
     outside: list = []
     for statement in tree.body:
         if isinstance(statement, _FUNCTIONS):
-            units.append((statement, list(ast.walk(statement))))
+            units.append((statement, walk_nodes([statement])))
         elif isinstance(statement, ast.ClassDef):
-            units += [(method, list(ast.walk(method))) for method in _methods(statement)]
+            units += [(method, walk_nodes([method])) for method in _methods(statement)]
             outside += _outside_methods(statement)
         else:
-            outside += ast.walk(statement)
+            outside += walk_nodes([statement])
     units.append((None, outside))
     stay: set[int] = set()
     for owner, nodes in units:
@@ -102,12 +104,12 @@ def _outside_methods(klass: ast.ClassDef) -> list:
     """The nodes of klass that are in none of its methods (nor its nested classes' methods)."""
     found: list = [klass]
     for part in [*klass.bases, *klass.keywords, *klass.decorator_list]:
-        found += ast.walk(part)
+        found += walk_nodes([part])
     for statement in klass.body:
         if isinstance(statement, ast.ClassDef):
             found += _outside_methods(statement)
         elif not isinstance(statement, _FUNCTIONS):
-            found += ast.walk(statement)
+            found += walk_nodes([statement])
     return found
 
 
