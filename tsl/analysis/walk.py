@@ -80,7 +80,10 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """node.children, without rebuilding node."""
     found: list[cst.CSTNode] = []
     is_node = _IS_NODE  # per type, not isinstance: CSTNode is an ABC and its checks are slow
-    for name in _fields(node):
+    order = _ORDER.get(type(node))
+    if order is None or type(node) in _UNSURE:
+        order = _fields(node)
+    for name in order:
         value = getattr(node, name)
         kind = type(value)
         if kind is tuple or kind is list:
@@ -107,7 +110,10 @@ def walk(node: cst.CSTNode, on_visit: Callable[[cst.CSTNode], bool],
         if on_leave is not None:
             on_leave(node)
         return
-    for name in _fields(node):
+    order = _ORDER.get(type(node))
+    if order is None or type(node) in _UNSURE:
+        order = _fields(node)
+    for name in order:
         value = getattr(node, name)
         if isinstance(value, _CSTNode):
             walk(value, on_visit, on_leave)
@@ -129,7 +135,10 @@ def iter_nodes(node: cst.CSTNode, skip: Callable[[cst.CSTNode], bool] = lambda n
         if skip(current):
             continue
         pending = []
-        for name in _fields(current):
+        fields = order.get(type(current))
+        if fields is None or type(current) in _UNSURE:
+            fields = _fields(current)
+        for name in fields:
             value = getattr(current, name)
             if isinstance(value, _CSTNode):
                 pending.append(value)
@@ -170,9 +179,13 @@ def parent_map(root: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode]:
     parents: dict[cst.CSTNode, cst.CSTNode] = {}
     stack = [root]
     order = _ORDER
+    unsure = _UNSURE
     while stack:
         current = stack.pop()
-        for name in _fields(current):
+        fields = order.get(type(current))
+        if fields is None or type(current) in unsure:
+            fields = _fields(current)
+        for name in fields:
             value = getattr(current, name)
             if isinstance(value, _CSTNode):
                 parents[value] = current
