@@ -35,12 +35,12 @@ def _names(nodes: Iterable[ast.AST]) -> set[str]:
 
 
 def kept_defs(tree: ast.Module, functions: set[str], methods: set[tuple[str, str]],
-              classes: set[str]) -> tuple[set[str], set[str]]:
+              classes: set[str], stay: frozenset = frozenset()) -> tuple[set[str], set[str]]:
     """(top-level functions, classes) whose bodies stay: those with compiled code, and then,
     until nothing changes, every one that kept code names (a call, a base, an annotation).
 
-    A kept class keeps all its methods: the rules read every method of a class for
-    what it assigns to self (attribute types)."""
+    Of a kept class, what is kept is its header, its class-level statements and the methods
+    _kept_methods names (and those in stay): the bodies of its other methods go."""
     defs = {s.name: s for s in tree.body if isinstance(s, _FUNCTIONS)}
     types = {s.name: s for s in tree.body if isinstance(s, ast.ClassDef)}
     keep_functions: set[str] = set()
@@ -50,14 +50,20 @@ def kept_defs(tree: ast.Module, functions: set[str], methods: set[tuple[str, str
         name = todo.pop()
         if name in types and name not in keep_classes:
             keep_classes.add(name)
-            node = types[name]
+            todo.extend(_names(_kept_parts(types[name], methods, stay)))
         elif name in defs and name not in keep_functions:
             keep_functions.add(name)
-            node = defs[name]
-        else:
-            continue
-        todo.extend(_names([node]))
+            todo.extend(_names([defs[name]]))
     return keep_functions, keep_classes
+
+
+def _kept_parts(klass: ast.ClassDef, methods: set[tuple[str, str]], stay: frozenset) -> list:
+    kept = _kept_methods(klass, {name for owner, name in methods if owner == klass.name})
+    parts = [*klass.bases, *(keyword.value for keyword in klass.keywords), *klass.decorator_list]
+    for statement in klass.body:
+        if not isinstance(statement, _FUNCTIONS) or statement.name in kept or id(statement) in stay:
+            parts.append(statement)
+    return parts
 
 
 _TRACE = {"trace", "trace_module"}
@@ -134,13 +140,14 @@ def blank(text: str, tree: ast.Module, functions: set[str], methods: set[tuple[s
           classes: set[str]) -> tuple[Optional[str], dict[str, set[str]]]:
     """(blanked_text, {kept class: the attribute names (`x.NAME`) in its methods' bodies that went}).
 
-    A kept class keeps the bodies of its compiled methods, `__init__`, `forward` and the
-    methods those name as `self.NAME` (what the rules read for attribute types); the index
-    says what the others assign to self (FunctionInfo.self_assigned)."""
+    A kept class keeps the bodies of its compiled methods, `forward` and the methods those
+    name as `self.NAME`. What `__init__` and its helpers assign to self is read from CPython's
+    tree (tsl.analysis.self_attributes), what the others assign from the index
+    (FunctionInfo.self_assigned)."""
     stay = _must_stay(tree, text)
     if stay is None:
         return None, {}
-    keep_functions, keep_classes = kept_defs(tree, functions, methods, classes)
+    keep_functions, keep_classes = kept_defs(tree, functions, methods, classes, stay)
     targets = []
     hidden: dict[str, set[str]] = {}
     for statement in tree.body:
