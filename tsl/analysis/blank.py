@@ -162,8 +162,8 @@ def blank(text: str, tree: ast.Module, functions: set[str], methods: set[tuple[s
             for method in statement.body:
                 if isinstance(method, _FUNCTIONS) and method.name not in kept and id(method) not in stay:
                     targets.append(method)
-                    hidden.setdefault(statement.name, set()).update(
-                        node.attr for node in walk_nodes(method.body) if type(node) is ast.Attribute)
+                    hidden.setdefault(statement.name, set()).update(  # the body and the parameters
+                        node.attr for node in walk_nodes([method]) if type(node) is ast.Attribute)
     targets = [node for node in targets if id(node) not in stay]
     if not targets:
         return None, {}
@@ -181,8 +181,58 @@ def blank(text: str, tree: ast.Module, functions: set[str], methods: set[tuple[s
         lines[start - 1] = indent + "..." + _newline(line)
         for number in range(start, node.end_lineno):
             lines[number] = _newline(lines[number])
+        _blank_parameters(lines, node)
         changed = True
     return ("".join(lines), hidden) if changed else (None, {})
+
+
+_DEF = re.compile(r"\s*(?:async\s+)?def\s+\w+\s*\(")
+
+
+def _blank_parameters(lines: list[str], node) -> None:
+    """Empty the parameter list of a def whose body went, when it spans lines (long __init__
+    signatures): `def f(\\n    self,\\n    a=1,\\n):` becomes `def f(\\n\\n\\n):`, line for line."""
+    arguments = node.args
+    parts = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, *arguments.defaults,
+             *(d for d in arguments.kw_defaults if d is not None),
+             *(a for a in (arguments.vararg, arguments.kwarg) if a is not None)]
+    if not parts:
+        return
+    end = max((part.end_lineno, part.end_col_offset) for part in parts)
+    if end[0] == node.lineno:
+        return  # on one line: nothing to gain
+    header = lines[node.lineno - 1]
+    opening = _DEF.match(header)
+    if opening is None or not all(lines[n - 1].isascii() for n in range(node.lineno, end[0] + 1)):
+        return
+    closing = _closing_parenthesis(lines, end)
+    if closing is None:
+        return
+    if closing[0] == node.lineno:
+        return
+    lines[node.lineno - 1] = header[:opening.end()] + _newline(header)
+    for number in range(node.lineno, closing[0] - 1):
+        lines[number] = _newline(lines[number])
+    lines[closing[0] - 1] = lines[closing[0] - 1][closing[1]:]
+
+
+def _closing_parenthesis(lines: list[str], after: tuple[int, int]) -> Optional[tuple[int, int]]:
+    """(line, column) of the `)` that ends a parameter list, from the end of its last parameter:
+    only commas, `/`, spaces, comments and line breaks may come between."""
+    line, column = after
+    while line <= len(lines):
+        text = lines[line - 1]
+        while column < len(text):
+            char = text[column]
+            if char == ")":
+                return line, column
+            if char == "#" or char in "\r\n":
+                break
+            if char not in " \t\f,/\\":
+                return None
+            column += 1
+        line, column = line + 1, 0
+    return None
 
 
 def _kept_methods(klass: ast.ClassDef, compiled: set[str]) -> set[str]:
