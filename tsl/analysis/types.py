@@ -165,13 +165,19 @@ def param_types(function: "FunctionInfo") -> dict[str, Param]:
     return found
 
 
-class _Targets(cst.CSTVisitor):
+class _BodyNames(cst.CSTVisitor):
+    """One walk of a function body for rebound() and type_tested()."""
+
     def __init__(self):
-        self.names: set[str] = set()
+        self.assigned: set[str] = set()  # outside nested defs and classes
+        self.tested: set[str] = set()  # nested ones included
+        self.depth = 0
 
     def _add(self, target) -> None:
+        if self.depth:
+            return
         if isinstance(target, cst.Name):
-            self.names.add(target.value)
+            self.assigned.add(target.value)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self._add(element.value)
@@ -199,36 +205,44 @@ class _Targets(cst.CSTVisitor):
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         self._add(node.target)
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.depth += 1
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.depth -= 1
 
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.depth += 1
 
-def rebound(node: cst.FunctionDef) -> set[str]:
-    """Names assigned anywhere in a function body (parameters that are rebound lose their type)."""
-    collector = _Targets()
-    node.body.visit(collector)
-    return collector.names
-
-
-class _IsInstance(cst.CSTVisitor):
-    def __init__(self):
-        self.names: set[str] = set()
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self.depth -= 1
 
     def visit_Call(self, node: cst.Call) -> None:
         if isinstance(node.func, cst.Name) and node.func.value in ("isinstance", "type", "len", "hasattr") and node.args:
             value = node.args[0].value
             if isinstance(value, cst.Name):
-                self.names.add(value.value)
+                self.tested.add(value.value)
+
+
+_LAST_BODY: list = [None, None]  # the last function walked, and what was found (rules ask in turn)
+
+
+def _body_names(node: cst.FunctionDef) -> _BodyNames:
+    if _LAST_BODY[0] is not node:
+        collector = _BodyNames()
+        node.body.visit(collector)
+        _LAST_BODY[:] = [node, collector]
+    return _LAST_BODY[1]
+
+
+def rebound(node: cst.FunctionDef) -> set[str]:
+    """Names assigned anywhere in a function body (parameters that are rebound lose their type)."""
+    return set(_body_names(node).assigned)
 
 
 def type_tested(node: cst.FunctionDef) -> set[str]:
     """Names whose type the function tests (isinstance/type): the compiler may prune uses of them."""
-    collector = _IsInstance()
-    node.body.visit(collector)
-    return collector.names
+    return set(_body_names(node).tested)
 
 
 # -- module attributes ---------------------------------------------------------------------
