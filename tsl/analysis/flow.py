@@ -15,6 +15,8 @@ from typing import Optional
 
 import libcst as cst
 
+from tsl.analysis.walk import iter_nodes
+
 STATIC_CALLS = {"isinstance", "hasattr", "is_scripting", "is_tracing", "_is_tracing", "callable"}
 
 
@@ -48,9 +50,8 @@ def _static_test(test: cst.BaseExpression) -> bool:
 
 
 def _iter(node):
-    yield node
-    for child in node.children:
-        yield from _iter(child)
+    """node and everything under it, in visit order."""
+    return iter_nodes(node)
 
 
 def _targets(target, out: list) -> None:
@@ -65,10 +66,12 @@ def _targets(target, out: list) -> None:
 
 def _reads(node) -> list[cst.Name]:
     """Names loaded in node (not nested functions; assignment targets excluded)."""
-    found = []
+    names = []
     stores = set()
-    for sub in _iter(node):
-        if isinstance(sub, cst.AssignTarget):
+    for sub in _iter(node):  # a store is marked at an ancestor, before its Name comes
+        if type(sub) is cst.Name:
+            names.append(sub)
+        elif isinstance(sub, cst.AssignTarget):
             _mark(sub.target, stores)
         elif isinstance(sub, (cst.AnnAssign,)):
             _mark(sub.target, stores)
@@ -83,10 +86,7 @@ def _reads(node) -> list[cst.Name]:
         elif isinstance(sub, (cst.Lambda, cst.FunctionDef)):
             for inner in _iter(sub):
                 stores.add(id(inner))
-    for sub in _iter(node):
-        if isinstance(sub, cst.Name) and id(sub) not in stores:
-            found.append(sub)
-    return found
+    return [name for name in names if id(name) not in stores]
 
 
 def _stored_into(target) -> list:
