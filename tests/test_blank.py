@@ -162,3 +162,18 @@ def test_long_parameter_lists_of_bodies_that_go_are_emptied_line_for_line():
     assert lines[12] == "    async def other(" and lines[13] == "):"
     assert "def short(self, a=1):" in out  # on one line: left as it is
     assert "def forward(self, x):" in out and "return x" in out
+
+
+def test_values_of_globals_no_kept_code_names_go_line_for_line():
+    text = ("import torch\ndefault_cfgs = generate({\n    'a': _cfg(url='x'),  # comment\n    'b': 2,\n})\n"
+            "SCALE = [\n    1, 2]\nX: dict = {\n  1: 2}\n\n"
+            "class Net(torch.nn.Module):\n    def forward(self, x):\n        return x * SCALE[0]\n")
+    out = blanked_text(text, ast.parse(text), set(), {("Net", "forward")}, {"Net"})
+    assert len(out.splitlines()) == len(text.splitlines())
+    cst.parse_module(out)
+    lines = out.splitlines()
+    assert lines[1:5] == ["default_cfgs = (...", "", "", ")"]
+    assert "SCALE = [" in out and "1, 2]" in out  # forward reads it (TSL302 looks at its value)
+    assert lines[7:9] == ["X: dict = (...", ")"]
+    traced = text + "traced = torch.jit.trace(Net(), torch.ones(1))\n"  # TSL601 reads the module's calls
+    assert "'b': 2" in blanked_text(traced, ast.parse(traced), set(), {("Net", "forward")}, {"Net"})

@@ -35,9 +35,10 @@ def _names(nodes: Iterable[ast.AST]) -> set[str]:
 
 
 def kept_defs(tree: ast.Module, functions: set[str], methods: set[tuple[str, str]],
-              classes: set[str], stay: frozenset = frozenset()) -> tuple[set[str], set[str]]:
+              classes: set[str], stay: frozenset = frozenset()) -> tuple[set[str], set[str], set[str]]:
     """(top-level functions, classes) whose bodies stay: those with compiled code, and then,
-    until nothing changes, every one that kept code names (a call, a base, an annotation).
+    until nothing changes, every one that kept code names (a call, a base, an annotation);
+    and every name the kept defs name.
 
     Of a kept class, what is kept is its header, its class-level statements and the methods
     _kept_methods names (and those in stay): the bodies of its other methods go."""
@@ -45,16 +46,21 @@ def kept_defs(tree: ast.Module, functions: set[str], methods: set[tuple[str, str
     types = {s.name: s for s in tree.body if isinstance(s, ast.ClassDef)}
     keep_functions: set[str] = set()
     keep_classes: set[str] = set()
+    named: set[str] = set()
     todo = [*functions, *(klass for klass, _ in methods), *classes]
     while todo:
         name = todo.pop()
         if name in types and name not in keep_classes:
             keep_classes.add(name)
-            todo.extend(_names(_kept_parts(types[name], methods, stay)))
+            found = _names(_kept_parts(types[name], methods, stay))
         elif name in defs and name not in keep_functions:
             keep_functions.add(name)
-            todo.extend(_names([defs[name]]))
-    return keep_functions, keep_classes
+            found = _names([defs[name]])
+        else:
+            continue
+        named |= found
+        todo.extend(found)
+    return keep_functions, keep_classes, named
 
 
 def _kept_parts(klass: ast.ClassDef, methods: set[tuple[str, str]], stay: frozenset) -> list:
@@ -147,7 +153,7 @@ def blank(text: str, tree: ast.Module, functions: set[str], methods: set[tuple[s
     stay = _must_stay(tree, text)
     if stay is None:
         return None, {}
-    keep_functions, keep_classes = kept_defs(tree, functions, methods, classes, stay)
+    keep_functions, keep_classes, named = kept_defs(tree, functions, methods, classes, stay)
     targets = []
     hidden: dict[str, set[str]] = {}
     for statement in tree.body:
@@ -165,10 +171,13 @@ def blank(text: str, tree: ast.Module, functions: set[str], methods: set[tuple[s
                     hidden.setdefault(statement.name, set()).update(  # the body and the parameters
                         node.attr for node in walk_nodes([method]) if type(node) is ast.Attribute)
     targets = [node for node in targets if id(node) not in stay]
-    if not targets:
+    values = _unread_values(tree, named) if not stay and not _MAY_STAY.search(text) else []
+    if not targets and not values:
         return None, {}
     lines = split_lines(text, keepends=True)
     changed = False
+    for value in values:
+        changed = _blank_value(lines, value) or changed
     for node in targets:
         first = node.body[0]
         start = min([first.lineno, *(d.lineno for d in getattr(first, "decorator_list", ()))])
@@ -184,6 +193,39 @@ def blank(text: str, tree: ast.Module, functions: set[str], methods: set[tuple[s
         _blank_parameters(lines, node)
         changed = True
     return ("".join(lines), hidden) if changed else (None, {})
+
+
+def _unread_values(tree: ast.Module, named: set[str]) -> list:
+    """The values of module-level assignments to names no kept code names, spanning lines
+    (timm's default_cfgs): no rule reads them (TSL302 reads the values of the globals that
+    compiled code reads)."""
+    found = []
+    for statement in tree.body:
+        if type(statement) is ast.Assign:
+            targets = statement.targets
+        elif type(statement) is ast.AnnAssign and statement.value is not None:
+            targets = [statement.target]
+        else:
+            continue
+        value = statement.value
+        if value.end_lineno > value.lineno and all(type(t) is ast.Name and t.id not in named for t in targets):
+            found.append(value)
+    return found
+
+
+def _blank_value(lines: list[str], value) -> bool:
+    """`NAME = {\\n...\\n}` becomes `NAME = (...\\n\\n)`, line for line (ASCII lines only)."""
+    first, last = value.lineno, value.end_lineno
+    if not all(lines[n - 1].isascii() for n in range(first, last + 1)):
+        return False
+    head, tail = lines[first - 1], lines[last - 1]
+    if first == last or value.end_col_offset > len(tail.rstrip("\r\n")):
+        return False
+    lines[first - 1] = head[:value.col_offset] + "(..." + _newline(head)
+    for number in range(first, last - 1):
+        lines[number] = _newline(lines[number])
+    lines[last - 1] = ")" + tail[value.end_col_offset:]
+    return True
 
 
 _DEF = re.compile(r"\s*(?:async\s+)?def\s+\w+\s*\(")
