@@ -185,12 +185,12 @@ def blank(text: str, tree: ast.Module, functions: set[str], methods: set[tuple[s
         code = line.lstrip(" \t\f")
         indent = line[: len(line) - len(code)]
         starts_line = code.startswith("@") if start < first.lineno else len(indent.encode("utf-8")) == first.col_offset
-        if not starts_line or start <= node.lineno or node.end_lineno - start < 1:
-            continue  # the body shares a line with its header, or is one line already
+        if not starts_line or start <= node.lineno:
+            continue  # the body shares a line with its header
         lines[start - 1] = indent + "..." + _newline(line)
         for number in range(start, node.end_lineno):
             lines[number] = _newline(lines[number])
-        _blank_parameters(lines, node)
+        _blank_header(lines, node, start)
         changed = True
     return ("".join(lines), hidden) if changed else (None, {})
 
@@ -228,53 +228,18 @@ def _blank_value(lines: list[str], value) -> bool:
     return True
 
 
-_DEF = re.compile(r"\s*(?:async\s+)?def\s+\w+\s*\(")
-
-
-def _blank_parameters(lines: list[str], node) -> None:
-    """Empty the parameter list of a def whose body went, when it spans lines (long __init__
-    signatures): `def f(\\n    self,\\n    a=1,\\n):` becomes `def f(\\n\\n\\n):`, line for line."""
-    arguments = node.args
-    parts = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, *arguments.defaults,
-             *(d for d in arguments.kw_defaults if d is not None),
-             *(a for a in (arguments.vararg, arguments.kwarg) if a is not None)]
-    if not parts:
-        return
-    end = max((part.end_lineno, part.end_col_offset) for part in parts)
-    if end[0] == node.lineno:
-        return  # on one line: nothing to gain
-    header = lines[node.lineno - 1]
-    opening = _DEF.match(header)
-    if opening is None or not all(lines[n - 1].isascii() for n in range(node.lineno, end[0] + 1)):
-        return
-    closing = _closing_parenthesis(lines, end)
-    if closing is None:
-        return
-    if closing[0] == node.lineno:
-        return
-    lines[node.lineno - 1] = header[:opening.end()] + _newline(header)
-    for number in range(node.lineno, closing[0] - 1):
-        lines[number] = _newline(lines[number])
-    lines[closing[0] - 1] = lines[closing[0] - 1][closing[1]:]
-
-
-def _closing_parenthesis(lines: list[str], after: tuple[int, int]) -> Optional[tuple[int, int]]:
-    """(line, column) of the `)` that ends a parameter list, from the end of its last parameter:
-    only commas, `/`, spaces, comments and line breaks may come between."""
-    line, column = after
-    while line <= len(lines):
-        text = lines[line - 1]
-        while column < len(text):
-            char = text[column]
-            if char == ")":
-                return line, column
-            if char == "#" or char in "\r\n":
-                break
-            if char not in " \t\f,/\\":
-                return None
-            column += 1
-        line, column = line + 1, 0
-    return None
+def _blank_header(lines: list[str], node, body_start: int) -> None:
+    """Reduce the header of a def whose body went to `def NAME():` on its own line, without its
+    decorators, parameters and annotations (timm's @register_model functions, long __init__
+    signatures), line for line."""
+    for number in range(min([node.lineno, *(d.lineno for d in node.decorator_list)]), body_start):
+        line = lines[number - 1]
+        if number == node.lineno:
+            indent = line[: len(line) - len(line.lstrip(" \t\f"))]
+            keyword = "async def" if isinstance(node, ast.AsyncFunctionDef) else "def"
+            lines[number - 1] = f"{indent}{keyword} {node.name}():" + _newline(line)
+        else:
+            lines[number - 1] = _newline(line)
 
 
 def _kept_methods(klass: ast.ClassDef, compiled: set[str]) -> set[str]:
