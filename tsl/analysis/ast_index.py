@@ -26,6 +26,9 @@ from tsl.analysis.source import resolve_relative
 _BUILTINS = frozenset(dir(builtins))
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_SCOPED = frozenset({*_FUNCTIONS, ast.ClassDef, ast.Lambda, *_COMPREHENSIONS})
+# what _collect looks at (the rest it only walks through)
+_BINDING = frozenset({*_SCOPED, ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.ExceptHandler})
 
 
 class _Binding:
@@ -197,6 +200,16 @@ def _collect(scope: _Scope, nodes: Iterable, function: Optional[_Scope] = None) 
     stack = list(reversed(list(nodes)))
     while stack:
         node = stack.pop()
+        kind = type(node)
+        if kind is ast.Name:
+            if type(node.ctx) is ast.Store:
+                scope.bind(node.id, (node.lineno, node.col_offset))
+            continue
+        if kind is ast.Constant:
+            continue
+        if kind not in _BINDING:
+            stack.extend(reversed(child_nodes(node)))
+            continue
         if isinstance(node, (*_FUNCTIONS, ast.ClassDef)):
             scope.bind(node.name, (node.lineno, node.col_offset))
             outer = list(node.decorator_list)
@@ -508,6 +521,13 @@ class _Builder:
             emitted = False
             if not method:
                 return
+        kind = type(node)
+        if kind is ast.Name or kind is ast.Constant:
+            return
+        if kind not in _SCOPED and kind is not ast.Call:
+            for child in child_nodes(node):
+                self._calls(child, scope, dead, emitted, method, out)
+            return
         if isinstance(node, (*_FUNCTIONS, ast.ClassDef)):
             # Decorators, defaults and bases belong to the enclosing scope; the body to its own.
             if emitted:
