@@ -675,11 +675,13 @@ class _Local:
         hydrator = _HYDRATOR = _Hydrator(indexes, self.inputs, self.trees, self.blank)
         hydrator.plans = plans_of(program, tasks)
         results: list = [None] * len(tasks)
+        gc.freeze()  # what exists now lives through the checks: collections need not scan it
         try:
             for i, (relpath, records) in enumerate(tasks):
                 results[i] = check_file(program, hydrator, self.config, relpath, records)
             return results
         finally:
+            gc.unfreeze()
             hydrator.close()
             _HYDRATOR = None
 
@@ -738,6 +740,7 @@ def _serve(conn, config: "Config", inputs: dict, budget: int, blank: bool = True
                 program = engine.Program(indexes)
                 hydrator = _HYDRATOR = _Hydrator({i.file.relpath: i for i in indexes}, inputs, local.trees, blank)
                 hydrator.plans = plans
+                gc.freeze()  # the program lives to the end: collections need not scan it
                 continue
             elif kind == "check":
                 _, number, (relpath, records) = message
