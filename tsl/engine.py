@@ -44,22 +44,31 @@ class _Dispatcher(cst.CSTVisitor):
 
     def __init__(self, table: dict[str, list], ctx: RuleContext):
         self.table = table
+        self.by_type: dict[type, list] = {}
         self.ctx = ctx
+        self.dead = ctx.compiled.function.dead
         self.dead_depth = 0
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        dead = id(node) in self.ctx.compiled.function.dead
-        if dead:
+        kind = type(node)
+        if self.dead and id(node) in self.dead:
             self.dead_depth += 1
-        self.ctx.emitted = self.dead_depth == 0
-        for method, emitted_only in self.table.get(type(node).__name__, ()):
-            if not emitted_only or self.ctx.emitted:
+        ctx = self.ctx
+        ctx.emitted = self.dead_depth == 0
+        handlers = self.by_type.get(kind)
+        if handlers is None:
+            handlers = self.by_type[kind] = self.table.get(kind.__name__, [])
+        for method, emitted_only in handlers:
+            if not emitted_only or ctx.emitted:
                 method(node)
-        return not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
+        return kind not in _NOT_ENTERED
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
-        if id(original_node) in self.ctx.compiled.function.dead:
+        if self.dead and id(original_node) in self.dead:
             self.dead_depth -= 1
+
+
+_NOT_ENTERED = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
 
 
 def _dispatch_table(rules: list[Rule]) -> dict[str, list]:

@@ -1,6 +1,7 @@
 import libcst as cst
 
 from tsl.analysis.types import param_types
+from tsl.analysis.walk import statements
 from tsl.rules.base import Rule
 
 NUMBER_METHODS = {"item", "dim", "numel", "size", "nelement", "ndimension", "stride", "element_size"}
@@ -48,9 +49,7 @@ class EmptyContainer(Rule):
         empty: dict[str, str] = {}
         self.ints: set[str] = set()
 
-        def walk(n):
-            if isinstance(n, (cst.FunctionDef, cst.Lambda)) and n is not node:
-                return
+        for n in statements(node.body):  # assignments and loops are statements: no need to walk expressions
             if isinstance(n, cst.Assign):
                 for t in n.targets:
                     for name in _targets(t.target):
@@ -72,10 +71,6 @@ class EmptyContainer(Rule):
                 if isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "range" \
                         and isinstance(n.target, cst.Name):
                     self.ints.add(n.target.value)
-            for child in n.children:
-                walk(child)
-
-        walk(node.body)
         params = {p.name.value for p in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params)}
         # a parameter already has a declared type; `seen = []` under `if seen is None:` keeps it
         self.empty = {name: kind for name, kind in empty.items() if counts.get(name) == 1 and name not in params}
