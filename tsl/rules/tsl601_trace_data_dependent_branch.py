@@ -1,3 +1,5 @@
+import re
+
 import libcst as cst
 
 from tsl.analysis.walk import iter_nodes
@@ -5,6 +7,7 @@ from tsl.finding import WARNING
 from tsl.rules.base import Rule
 
 TRACE = {"torch.jit.trace", "torch.jit._trace.trace", "torch.jit.trace_module"}
+_TRACE_WORD = re.compile(r"\btrace(?:_module)?\b")
 REDUCTIONS = {"item", "sum", "mean", "max", "min", "any", "all", "abs", "norm", "prod", "std", "var", "amax",
               "amin", "allclose", "equal", "count_nonzero"}
 TORCH_PREDICATES = {"torch.any", "torch.all", "torch.equal", "torch.allclose", "torch.isnan", "torch.isinf",
@@ -18,7 +21,7 @@ def traced_names(rule: Rule) -> set[str]:
     if cache is not None:
         return cache
     found: set[str] = set()
-    if "trace" in file.text:
+    if _TRACE_WORD.search(file.text):  # trace is reached through a name spelled trace or trace_module
         for node in iter_nodes(file.module):
             if isinstance(node, cst.Call) and node.args and file.qualified_names(node.func) & TRACE:
                 target = node.args[0].value
