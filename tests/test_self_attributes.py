@@ -32,7 +32,7 @@ def _program(root: Path, paths: list[Path]) -> Program:
 
 def _place(node, file):
     """Where TSL412 would report node in file (None: not in file)."""
-    if isinstance(node, Span) and node.file.relpath != file.relpath:
+    if isinstance(node, Span) and node.relpath != file.relpath:
         return None
     position = node.range() if isinstance(node, Span) else file.position(node)
     if position is None:

@@ -55,7 +55,6 @@ POOL_MIN_FILES = 4
 # How much source each process keeps parsed (LibCST trees, for the lookups other files'
 # rules make; a tree with its metadata takes ~90 times the bytes of its source); the rest
 # is parsed again if needed. TSL_KEEP_MB in the environment overrides it.
-GC_THRESHOLDS = (50_000, 20, 100)
 KEEP_BYTES = int(float(os.environ.get("TSL_KEEP_MB", "1")) * 1024 * 1024)
 
 Key = tuple[str, str]  # (class name or "", function name)
@@ -475,10 +474,13 @@ class _Trees:
         self.pinned: Optional[str] = None
         self.dropped = 0  # bytes of source dropped since the last garbage collection
         self.checked: set[str] = set()  # files whose rules have run
+        self.released: list = []  # sources dropped since the last release()
 
     def put(self, relpath: str, source, nodes: Nodes, size: int) -> None:
         if relpath in self.live:
-            self.size -= self.live.pop(relpath)[2]
+            previous = self.live.pop(relpath)
+            self.released.append(previous[0])
+            self.size -= previous[2]
         self.live[relpath] = (source, nodes, size)
         self.size += size
         # A file bigger than a quarter of the budget would push out many others: it is
@@ -511,18 +513,42 @@ class _Trees:
                 break
             if relpath == self.pinned or relpath == keep:
                 continue
-            size = self.live.pop(relpath)[2]
+            source, _, size = self.live.pop(relpath)
+            self.released.append(source)
             self.size -= size
             self.dropped += size
             if self.on_drop is not None:
                 self.on_drop(relpath)
-        if self.dropped > max(self.budget, 1 << 20):
-            # A file's scope metadata is full of reference cycles: with the thresholds in
-            # GC_THRESHOLDS, collect what dropped files left behind now and then, and give
-            # the memory back.
+        if self.dropped > max(8 * self.budget, 8 << 20):
+            # What the dropped files' scope analysis leaves is freed by release(); the
+            # few cycles left (the collector is off, see _quiet_collector) are collected
+            # now and then, and the memory given back.
             self.dropped = 0
             gc.collect()
             _trim_malloc()
+
+    def release(self) -> None:
+        """Free the scope analysis of the files dropped so far (call it when no rule runs:
+        a rule may still hold a scope of a file dropped while it ran)."""
+        from tsl.analysis.self_attributes import release_view
+
+        for source in self.released:
+            metadata = getattr(source, "metadata", None)
+            if metadata is not None and hasattr(metadata, "release"):
+                metadata.release()
+            if hasattr(source, "__dict__"):
+                release_view(source)
+        self.released.clear()
+
+
+def _quiet_collector() -> None:
+    """Before the checks: collect once, then freeze what is left (the program lives to the
+    end, so later collections need not scan it), and leave the collector off. The cycles a
+    run makes are cut where they are made (ast_index's scopes, and LibCST's scope analysis
+    of dropped files in _Trees.release()); _Trees.trim still collects now and then."""
+    gc.collect()
+    gc.freeze()
+    gc.disable()
 
 
 def _trim_malloc() -> None:
@@ -590,6 +616,7 @@ class _Hydrator:
             if relpath not in self.trees.live:
                 self._dropped(relpath)
         self.transient.clear()
+        self.trees.release()
 
     def _dropped(self, relpath: str) -> None:
         if relpath in self.attached:
@@ -675,7 +702,7 @@ class _Local:
         hydrator = _HYDRATOR = _Hydrator(indexes, self.inputs, self.trees, self.blank)
         hydrator.plans = plans_of(program, tasks)
         results: list = [None] * len(tasks)
-        gc.freeze()  # what exists now lives through the checks: collections need not scan it
+        _quiet_collector()
         try:
             for i, (relpath, records) in enumerate(tasks):
                 results[i] = check_file(program, hydrator, self.config, relpath, records)
@@ -740,7 +767,7 @@ def _serve(conn, config: "Config", inputs: dict, budget: int, blank: bool = True
                 program = engine.Program(indexes)
                 hydrator = _HYDRATOR = _Hydrator({i.file.relpath: i for i in indexes}, inputs, local.trees, blank)
                 hydrator.plans = plans
-                gc.freeze()  # the program lives to the end: collections need not scan it
+                _quiet_collector()
                 continue
             elif kind == "check":
                 _, number, (relpath, records) = message
@@ -949,10 +976,11 @@ def run(items: Iterable["Input"], config: "Config", jobs: int = 1, cache: Option
     for p in prepared:
         if p.item.data is None:
             p.data = None
-    # Kept trees are millions of objects that never form garbage cycles; with the default
-    # thresholds the collector would scan them again and again (a third of the run).
-    thresholds = gc.get_threshold()
-    gc.set_threshold(*GC_THRESHOLDS)
+    # Parsed trees are millions of objects that never form garbage cycles, which the
+    # collector would scan again and again (a third of the run with its default thresholds,
+    # a sixth with higher ones). It is off for the run: see _quiet_collector.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         if jobs > 1 and len(inputs) >= POOL_MIN_FILES and size >= POOL_MIN_BYTES:
             executor = _Workers(min(jobs, len(inputs)), config, inputs, KEEP_BYTES, blank)
@@ -964,7 +992,8 @@ def run(items: Iterable["Input"], config: "Config", jobs: int = 1, cache: Option
         finally:
             executor.close()
     finally:
-        gc.set_threshold(*thresholds)
+        if collecting:
+            gc.enable()
     if cache is not None:
         cache.store(manifest, result,
                     {p.item.relpath: (p.key, keep[i]) for i, p in enumerate(prepared) if keep[i] is not None},

@@ -314,6 +314,14 @@ class _ScopeTree:
         _collect(self.module, tree.body)
         self.scopes: dict[int, _Scope] = {}
 
+    def release(self) -> None:
+        """Cut the scopes' cycles (a binding refers to its scope), so that they go without
+        the cycle collector (tsl.pipeline runs with it off)."""
+        for scope in (self.module, *self.scopes.values()):
+            scope.bindings = {}
+            scope.parent = None
+        self.scopes = {}
+
     def function(self, node, parent: _Scope) -> _Scope:
         found = self.scopes.get(id(node))
         if found is None:
@@ -709,4 +717,5 @@ def build_index_from_ast(tree: ast.Module, file, text: str) -> FileIndex:
         elif isinstance(statement, ast.ClassDef):
             index.classes[statement.name] = builder.klass(statement, file)
     index.scripted_names = builder.scripted_names(text)
+    builder.scopes.release()
     return index

@@ -70,27 +70,41 @@ def view_of(file) -> Optional[AstView]:
     return found
 
 
+def release_view(file) -> None:
+    """Drop the file's AstView and cut its cycles (the view and the file refer to each other,
+    and so do its scopes and their bindings): tsl.pipeline runs with the collector off."""
+    view = file.__dict__.pop("_tsl_ast_view", None)
+    if view is not None:
+        view.builder.scopes.release()
+
+
 class Span:
     """Where a CPython node is, in LibCST's terms (lines, character columns): what a finding
     reports for an attribute's value. Both leave out the parentheses around an expression,
     except that CPython's span of a parenthesized tuple (or generator) includes its own;
-    TSL412 reports only dicts, lists and calls."""
+    TSL412 reports only dicts, lists and calls. It keeps no tree alive (the program caches
+    attribute values for the whole run)."""
+
+    __slots__ = ("relpath", "start", "end")
 
     def __init__(self, file, node: ast.AST):
-        self.file = file
-        self.node = node
+        lines = file.lines
+        self.relpath = file.relpath
+        self.start = (node.lineno, _characters(lines, node.lineno, node.col_offset))
+        self.end = (node.end_lineno, _characters(lines, node.end_lineno, node.end_col_offset))
 
     def range(self):
         from libcst._position import CodePosition, CodeRange
 
-        lines, node = self.file.lines, self.node
-        return CodeRange(CodePosition(node.lineno, _characters(lines, node.lineno, node.col_offset)),
-                         CodePosition(node.end_lineno, _characters(lines, node.end_lineno, node.end_col_offset)))
+        return CodeRange(CodePosition(*self.start), CodePosition(*self.end))
 
 
 def _characters(lines: list[str], line: int, offset: int) -> int:
     """A column in characters, from CPython's offset in UTF-8 bytes."""
-    return len(lines[line - 1].encode("utf-8")[:offset].decode("utf-8", errors="replace"))
+    text = lines[line - 1]
+    if text.isascii():
+        return offset
+    return len(text.encode("utf-8")[:offset].decode("utf-8", errors="replace"))
 
 
 class SelfAssignments:

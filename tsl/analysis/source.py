@@ -48,6 +48,23 @@ class LazyMetadata:
     def __contains__(self, provider) -> bool:
         return provider in self._resolved
 
+    def release(self) -> None:
+        """Free the scope analysis now, for a file no one will ask about again. LibCST's
+        scopes, assignments and accesses refer to one another, so only the cycle collector
+        would free them (a full collection scans every live object); cut, they go at once."""
+        scopes = self._resolved.get(ScopeProvider)
+        try:
+            for scope in {scope for scope in (scopes.values() if scopes is not None else ()) if scope is not None}:
+                for group in (scope._assignments, scope._accesses_by_name, scope._accesses_by_node):
+                    for items in group.values():
+                        for item in items:
+                            _clear(item)
+                _clear(scope)
+        except AttributeError:  # another LibCST: leave it to the collector
+            pass
+        self._resolved.clear()
+        self._wrapper = None
+
     def forget(self) -> None:
         """Drop the parents and positions (cheap to compute again), keep the scopes."""
         for provider in (ParentNodeProvider, PositionProvider):
@@ -80,6 +97,19 @@ class LazyMetadata:
             self._anchors = (_anchors(self.module, self.text, self.tree),)
             self.tree = None
         return self._anchors[0]
+
+
+def _clear(obj) -> None:
+    """Drop every attribute of obj (its __dict__ and its slots)."""
+    found = getattr(obj, "__dict__", None)
+    if found is not None:
+        found.clear()
+    for kind in type(obj).__mro__:
+        for slot in getattr(kind, "__slots__", ()):
+            try:
+                delattr(obj, slot)
+            except (AttributeError, TypeError):
+                pass
 
 
 _COMPOUND = {

@@ -58,7 +58,7 @@ class InvalidConstant(Rule):
 
     def _in_file(self, node) -> bool:
         if isinstance(node, Span):  # read from CPython's tree (tsl.analysis.self_attributes)
-            return node.file.relpath == self.ctx.file.relpath
+            return node.relpath == self.ctx.file.relpath
         try:
             return self.ctx.file.position(node) is not None
         except Exception:
