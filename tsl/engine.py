@@ -74,10 +74,19 @@ _NOT_ENTERED = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
 def _dispatch_table(rules: list[Rule]) -> dict[str, list]:
     table: dict[str, list] = defaultdict(list)
     for rule in rules:
-        for attribute in dir(type(rule)):
-            if attribute.startswith("visit_"):
-                table[attribute[len("visit_"):]].append((getattr(rule, attribute), rule.emitted_only))
+        for attribute in _visit_methods(type(rule)):
+            table[attribute[len("visit_"):]].append((getattr(rule, attribute), rule.emitted_only))
     return table
+
+
+_VISIT_METHODS: dict[type, list[str]] = {}
+
+
+def _visit_methods(kind: type) -> list[str]:
+    found = _VISIT_METHODS.get(kind)
+    if found is None:
+        found = _VISIT_METHODS[kind] = [name for name in dir(kind) if name.startswith("visit_")]
+    return found
 
 
 def run_rules(file: SourceFile, program: Program, compiled: list[Compiled], config: Config) -> list[Finding]:
