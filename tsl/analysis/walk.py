@@ -289,23 +289,42 @@ def _callbacks(kind: type, node_type: type, table: dict) -> tuple:
     return found
 
 
-def _fast_visit(self, visitor):
+def _state(visitor) -> Optional[tuple]:
+    """What _fast_visit needs to know of a visitor, found once per instance: None to take
+    LibCST's own traversal always; else (node type names with attribute callbacks, the
+    class's callback table or None, whether it is a ScopeVisitor)."""
     is_visitor = _IS_VISITOR.get(type(visitor))
     if is_visitor is None:
         is_visitor = _IS_VISITOR[type(visitor)] = isinstance(visitor, cst.CSTVisitor)
     if not is_visitor:
+        return None
+    hooks = _attribute_hooks(visitor)
+    if hooks is _ALL:
+        state = None
+    else:
+        table = _plain_callbacks(type(visitor)) if visitor.__dict__.get("_tsl_plain") else None
+        state = (hooks, table, type(visitor).on_leave is _scope_on_leave)
+    try:
+        visitor.__dict__["_tsl_state"] = state
+    except (AttributeError, TypeError):  # pragma: no cover (a visitor with __slots__)
+        pass
+    return state
+
+
+def _fast_visit(self, visitor):
+    try:
+        state = visitor.__dict__["_tsl_state"]
+    except (KeyError, AttributeError):
+        state = _state(visitor)
+    kind = type(self)
+    if state is None or (state[0] and kind.__name__ in state[0]):
         return _ORIGINAL_VISIT(self, visitor)
-    hooks = visitor.__dict__.get("_tsl_hooks", False)
-    if hooks is False:
-        hooks = _attribute_hooks(visitor)
-    if hooks is _ALL or (hooks and type(self).__name__ in hooks):
-        return _ORIGINAL_VISIT(self, visitor)
-    table = _plain_callbacks(type(visitor)) if visitor.__dict__.get("_tsl_plain") else None
+    table = state[1]
     callbacks = None
     if table is not None:
-        callbacks = table.get(type(self), False)
+        callbacks = table.get(kind, False)
         if callbacks is False:
-            callbacks = _callbacks(type(visitor), type(self), table)
+            callbacks = _callbacks(type(visitor), kind, table)
     if callbacks is not None:
         on_visit, on_leave = callbacks
         descend = on_visit is None or on_visit(visitor, self) is not False
@@ -313,30 +332,30 @@ def _fast_visit(self, visitor):
         on_leave = None
         descend = visitor.on_visit(self)
     if descend:
-        order = _ORDER.get(type(self))
-        if order is None or type(self) in _UNSURE:
+        order = _ORDER.get(kind)
+        if order is None or kind in _UNSURE:
             order = _fields(self)
         is_node = _IS_NODE
         for name in order:
             value = getattr(self, name)
-            kind = type(value)
-            if kind is tuple or kind is list:
+            value_kind = type(value)
+            if value_kind is tuple or value_kind is list:
                 for item in value:
                     node = is_node.get(type(item))
                     if node is None:
                         node = _is_node(type(item))
                     if node:
-                        item.visit(visitor)
+                        _fast_visit(item, visitor)  # only Module overrides visit, and it is never a child
             else:
-                node = is_node.get(kind)
+                node = is_node.get(value_kind)
                 if node is None:
-                    node = _is_node(kind)
+                    node = _is_node(value_kind)
                 if node:
-                    value.visit(visitor)
+                    _fast_visit(value, visitor)
     if callbacks is None:
         visitor.on_leave(self)
     else:
-        if type(visitor).on_leave is _scope_on_leave:
+        if state[2]:
             _scope_leave_bookkeeping(visitor, self)
         if on_leave is not None:
             on_leave(visitor, self)
