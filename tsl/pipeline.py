@@ -596,7 +596,7 @@ class _Hydrator:
             path, data = read_input(self.inputs, relpath)
             text, tree, hidden = _blanked(data, self.plans.get(relpath) if self.blank else None)
             source = parse_source(path, relpath, data, parse_text=text, cpython_tree=tree)
-            source.hidden_attributes = hidden
+            source.hidden_methods = hidden
             if tree is not None:
                 source.__dict__["cpython_tree"] = tree  # for tsl.analysis.self_attributes.view_of
             nodes = nodes_by_line(source)

@@ -613,7 +613,7 @@ class _Builder:
         return info
 
     def scripted_names(self, text: str) -> list[set[str]]:
-        if not _SCRIPT_WORD.search(text):
+        if "script" not in text or not _SCRIPT_WORD.search(text):
             return []
         found = []
         for position, node, scope in sorted(self._all_calls(), key=lambda c: c[0]):

@@ -76,12 +76,16 @@ _TRACE = {"trace", "trace_module"}
 _MAY_STAY = re.compile(r"\b(?:trace|trace_module|global)\b")  # names and keywords are whole words
 
 
+def _may_stay(text: str) -> bool:
+    return ("trace" in text or "global" in text) and _MAY_STAY.search(text) is not None
+
+
 def _must_stay(tree: ast.Module, text: str) -> Optional[set[int]]:
     """The ids of the defs whose bodies must stay whatever the plan: those that call
     `X.trace(...)` (TSL601 reads every torch.jit.trace call) and those that declare
     `global` (they assign the module's names, which TSL3xx reads). None when trace is
     reached any other way (imported by name, passed around): then nothing may go."""
-    if not _MAY_STAY.search(text):
+    if not _may_stay(text):
         return set()
     units: list = []  # (def, its nodes), and (None, the nodes outside every def)
     outside: list = []
@@ -143,8 +147,9 @@ def blanked_text(text: str, tree: ast.Module, functions: set[str], methods: set[
 
 
 def blank(text: str, tree: ast.Module, functions: set[str], methods: set[tuple[str, str]],
-          classes: set[str]) -> tuple[Optional[str], dict[str, set[str]]]:
-    """(blanked_text, {kept class: the attribute names (`x.NAME`) in its methods' bodies that went}).
+          classes: set[str]) -> tuple[Optional[str], dict[str, list]]:
+    """(blanked_text, {kept class: its methods (CPython's defs) that went}; attribute_names()
+    says which attributes those name).
 
     A kept class keeps the bodies of its compiled methods, `forward` and the methods those
     name as `self.NAME`. What `__init__` and its helpers assign to self is read from CPython's
@@ -155,7 +160,7 @@ def blank(text: str, tree: ast.Module, functions: set[str], methods: set[tuple[s
         return None, {}
     keep_functions, keep_classes, named = kept_defs(tree, functions, methods, classes, stay)
     targets = []
-    hidden: dict[str, set[str]] = {}
+    hidden: dict[str, list] = {}
     for statement in tree.body:
         if isinstance(statement, _FUNCTIONS) and statement.name not in keep_functions:
             targets.append(statement)
@@ -168,10 +173,9 @@ def blank(text: str, tree: ast.Module, functions: set[str], methods: set[tuple[s
             for method in statement.body:
                 if isinstance(method, _FUNCTIONS) and method.name not in kept and id(method) not in stay:
                     targets.append(method)
-                    hidden.setdefault(statement.name, set()).update(  # the body and the parameters
-                        node.attr for node in walk_nodes([method]) if type(node) is ast.Attribute)
+                    hidden.setdefault(statement.name, []).append(method)
     targets = [node for node in targets if id(node) not in stay]
-    values = _unread_values(tree, named) if not stay and not _MAY_STAY.search(text) else []
+    values = _unread_values(tree, named) if not stay and not _may_stay(text) else []
     if not targets and not values:
         return None, {}
     lines = split_lines(text, keepends=True)
@@ -193,6 +197,11 @@ def blank(text: str, tree: ast.Module, functions: set[str], methods: set[tuple[s
         _blank_header(lines, node, start)
         changed = True
     return ("".join(lines), hidden) if changed else (None, {})
+
+
+def attribute_names(defs: list) -> set[str]:
+    """Every NAME of an `x.NAME` in defs (decorators, parameters and bodies)."""
+    return {node.attr for node in walk_nodes(defs) if type(node) is ast.Attribute}
 
 
 def _unread_values(tree: ast.Module, named: set[str]) -> list:

@@ -213,7 +213,7 @@ _SCRIPT_WORD = re.compile(r"\bscript\b")
 
 def _find_script_calls(file: SourceFile, index: FileIndex) -> None:
     """torch.jit.script(X) calls anywhere in the module, in visit order."""
-    if not _SCRIPT_WORD.search(file.text):
+    if "script" not in file.text or not _SCRIPT_WORD.search(file.text):
         return
     for node in iter_nodes(file.module):
         if isinstance(node, cst.Call) and node.args and file.qualified_names(node.func) & SCRIPT:

@@ -352,8 +352,8 @@ class SourceFile:
     package: str
     metadata: LazyMetadata = None  # type: ignore[assignment]
     lines: list[str] = field(default_factory=list)
-    # class -> attribute names (x.NAME) in the method bodies left out of the parse (tsl.analysis.blank)
-    hidden_attributes: dict[str, set[str]] = field(default_factory=dict)
+    # class -> its methods (CPython's defs) left out of the parse (tsl.analysis.blank)
+    hidden_methods: dict[str, list] = field(default_factory=dict)
 
     def meta(self, provider, node: cst.CSTNode, default=None):
         """Metadata for node (libcst may store it lazily)."""

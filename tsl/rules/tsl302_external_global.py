@@ -1,6 +1,7 @@
 import libcst as cst
 
 from tsl.analysis import fixkit
+from tsl.analysis.blank import attribute_names
 from tsl.analysis.values import global_kind, literal_kind
 from tsl.rules.base import Rule
 
@@ -96,7 +97,7 @@ class ExternalGlobal(Rule):
         if not params:
             return None
         self_name = params[0].name.value
-        existing = _class_binding(klass, node.value, file.hidden_attributes.get(klass.name.value, set()))
+        existing = _class_binding(klass, node.value, file.hidden_methods.get(klass.name.value, []))
         if existing == "other":
             return None
         edits = [fixkit.replace(file, node, f"{self_name}.{node.value}")]
@@ -154,9 +155,9 @@ def _constant(kind: tuple) -> bool:
     return False
 
 
-def _class_binding(klass: cst.ClassDef, name: str, hidden: set[str]):
+def _class_binding(klass: cst.ClassDef, name: str, hidden: list):
     """None if the class never binds name; "ours" for `NAME: Final[...] = NAME`; else "other".
-    hidden: attribute names in the class's method bodies that were not parsed."""
+    hidden: the class's methods that were not parsed (CPython's defs)."""
     found = None
     for statement in klass.body.body:
         if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and statement.name.value == name:
@@ -176,7 +177,7 @@ def _class_binding(klass: cst.ClassDef, name: str, hidden: set[str]):
                     found = "ours"
     finder = _AttributeFinder(name)
     klass.body.visit(finder)
-    if (finder.found or name in hidden) and found is None:
+    if (finder.found or (hidden and name in attribute_names(hidden))) and found is None:
         return "other"  # self.NAME exists already: do not shadow it
     return found
 
