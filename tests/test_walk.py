@@ -31,6 +31,15 @@ ROOT = Path(__file__).resolve().parents[1]
 WHEEL = sorted((ROOT / ".cache" / "wheels").glob("torchvision-0.28.0-*.whl"))
 
 EDGE_CASES = {
+    "stores": (
+        "import os.path as p, sys\nfrom a import (b as c, d)\nx = y = [1]\n(a, [b, *c]), d.e, f[g] = 1, 2, 3, 4\n"
+        "h: int = 1\ni += 1\ndel j, k[0]\nfor (l, *m) in n:\n    pass\n"
+        "with open(o) as (q, r), open(s) as t:\n    pass\ntry:\n    pass\nexcept E as u:\n    pass\n"
+        "v = [w for w in x if (z := w) for aa in w]\nbb = {cc: dd for cc, dd in ee}\nff = lambda gg, *hh, ii=jj: gg\n"
+        "def kk(ll, mm: nn = oo) -> pp:\n    global qq\n    qq = ll\n    rr.ss = [tt for tt in (uu := mm)]\n"
+        "class vv(ww, metaclass=xx):\n    yy = zz\n    def __init__(self):\n        self.a, self.b[0] = 1, 2\n"
+        "match aaa:\n    case [bbb, *ccc] if ddd:\n        eee = bbb\n"
+    ),
     "crlf": "import torch\r\n\r\nclass A(torch.nn.Module):\r\n    def forward(self, x):\r\n        return x\r\n",
     "cr": "x = 1\rdef f(a):\r    return a\r",
     "formfeed": "x = 1\n\x0c\ndef f(a):\n    return a\n\x0cclass B:\n    pass\n",

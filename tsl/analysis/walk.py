@@ -378,6 +378,106 @@ def _scope_on_leave(self, original_node) -> None:
     _BASE_ON_LEAVE(self, original_node)
 
 
+# ScopeProvider without ExpressionContextProvider. The scope analysis asks a name's context
+# only to tell an assignment (STORE) from an access (LOAD, DEL, none); the names
+# ExpressionContextProvider would mark STORE are marked as ScopeVisitor reaches the
+# statement or expression that stores them, which spares a whole traversal of the module.
+_SCOPE_VISITOR = _scope_provider.ScopeVisitor
+_ORIGINAL_SCOPE_METHODS = {name: _SCOPE_VISITOR.__dict__.get(name) for name in (
+    "visit_Name", "visit_For", "visit_ListComp", "visit_SetComp", "visit_DictComp", "visit_GeneratorExp",
+    "visit_Assign", "visit_AnnAssign", "visit_AugAssign", "visit_NamedExpr", "visit_AsName", "visit_CompFor")}
+_ORIGINAL_SCOPE_DEPENDENCIES = _scope_provider.ScopeProvider.METADATA_DEPENDENCIES
+_ORIGINAL_SCOPE_VISIT_MODULE = _scope_provider.ScopeProvider.visit_Module
+
+
+def _mark_stored(visitor, target) -> None:
+    """What ExpressionContextProvider's STORE visitor marks in an assignment target: the names,
+    through tuples, lists and starred elements; not the parts of an attribute or subscript."""
+    stored = visitor.provider._tsl_stored
+    stack = [target]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is cst.Name:
+            stored.add(id(node))
+        elif kind is not cst.Attribute and kind is not cst.Subscript:
+            stack.extend(children(node))
+
+
+def _marking(original, targets):
+    def visit(self, node):
+        for target in targets(node):
+            _mark_stored(self, target)
+        return original(self, node) if original is not None else None
+    return visit
+
+
+def _comprehension_targets(node) -> list:
+    found, for_in = [], node.for_in
+    while for_in is not None:
+        found.append(for_in.target)
+        for_in = for_in.inner_for_in
+    return found
+
+
+def _scope_visit_name(self, node):
+    if id(node) in self.provider._tsl_stored:
+        self.scope.record_assignment(node.value, node)
+        return None
+    return _ORIGINAL_SCOPE_METHODS["visit_Name"](self, node)  # asks the provider: no context, an access
+
+
+def _no_context(key, node, default=None):
+    return None
+
+
+def _scope_provider_visit_module(self, node):
+    self._tsl_stored = set()
+    self.get_metadata = _no_context  # ScopeVisitor.visit_Name asks it only for contexts
+    try:
+        return _ORIGINAL_SCOPE_VISIT_MODULE(self, node)
+    finally:
+        del self.get_metadata
+        self._tsl_stored = set()
+
+
+_FAST_SCOPE_METHODS = {
+    "visit_Name": _scope_visit_name,
+    "visit_For": _marking(_ORIGINAL_SCOPE_METHODS["visit_For"], lambda n: [n.target]),
+    **{name: _marking(_ORIGINAL_SCOPE_METHODS[name], _comprehension_targets)
+       for name in ("visit_ListComp", "visit_SetComp", "visit_DictComp", "visit_GeneratorExp")},
+    "visit_Assign": _marking(None, lambda n: [t.target for t in n.targets]),
+    "visit_AnnAssign": _marking(None, lambda n: [n.target]),
+    "visit_AugAssign": _marking(None, lambda n: [n.target]),
+    "visit_NamedExpr": _marking(None, lambda n: [n.target]),
+    "visit_AsName": _marking(None, lambda n: [n.name]),
+    "visit_CompFor": _marking(None, lambda n: [n.target]),
+}
+
+
+# LibCST finds a batchable provider's visitors by their __name__.
+for _name, _method in [*_FAST_SCOPE_METHODS.items(), ("visit_Module", _scope_provider_visit_module)]:
+    _method.__name__ = _name
+
+
+def _install_scope_without_contexts() -> None:
+    for name, method in _FAST_SCOPE_METHODS.items():
+        setattr(_SCOPE_VISITOR, name, method)
+    _scope_provider.ScopeProvider.METADATA_DEPENDENCIES = ()
+    _scope_provider.ScopeProvider.visit_Module = _scope_provider_visit_module
+
+
+def _uninstall_scope_without_contexts() -> None:
+    for name, method in _ORIGINAL_SCOPE_METHODS.items():
+        if method is None:
+            if name in _SCOPE_VISITOR.__dict__:
+                delattr(_SCOPE_VISITOR, name)
+        else:
+            setattr(_SCOPE_VISITOR, name, method)
+    _scope_provider.ScopeProvider.METADATA_DEPENDENCIES = _ORIGINAL_SCOPE_DEPENDENCIES
+    _scope_provider.ScopeProvider.visit_Module = _ORIGINAL_SCOPE_VISIT_MODULE
+
+
 _BASE_ON_VISIT = cst.CSTVisitor.on_visit
 _BASE_ON_LEAVE = cst.CSTVisitor.on_leave
 _PLAIN: dict = {}
@@ -438,6 +538,7 @@ def install_fast_visit() -> None:
     cst.CSTNode.children = _FAST_CHILDREN
     _wrapper._gen_batchable = _gen_batchable
     _scope_provider.ScopeVisitor.on_leave = _scope_on_leave
+    _install_scope_without_contexts()
     for kind in _node_classes():
         if type(kind) is abc.ABCMeta and not _registered(kind):
             kind.__class__ = _PlainABCMeta
@@ -448,6 +549,7 @@ def uninstall_fast_visit() -> None:
     cst.CSTNode.children = _ORIGINAL_CHILDREN
     _wrapper._gen_batchable = _ORIGINAL_GEN_BATCHABLE
     _scope_provider.ScopeVisitor.on_leave = _ORIGINAL_SCOPE_ON_LEAVE
+    _uninstall_scope_without_contexts()
     for kind in _node_classes():
         if type(kind) is _PlainABCMeta:
             kind.__class__ = abc.ABCMeta
