@@ -528,7 +528,8 @@ def install_fast_visit() -> None:
     are looked up once per class and node type. Metadata providers that do all their
     work in visit_Module skip the batched traversal that follows and calls
     nothing. isinstance against LibCST's node classes (ABCs that nothing registers
-    with) uses type's own check. Set TSL_LIBCST_VISIT=1 in the environment to keep
+    with) uses type's own check. ScopeProvider does without ExpressionContextProvider
+    (see _FAST_SCOPE_METHODS). Set TSL_LIBCST_VISIT=1 in the environment to keep
     LibCST's own code."""
     import os
 
