@@ -213,3 +213,13 @@ def test_statements_are_those_a_full_walk_finds(name, text):
             n, (cst.BaseSmallStatement, cst.BaseCompoundStatement)) else None) or not (
             isinstance(n, cst.FunctionDef) and n is not root))
         assert [id(n) for n in walk.statements(root)] == [id(n) for n in expected]
+
+
+def test_scope_analysis_does_without_expression_contexts_and_gets_them_back():
+    assert ScopeProvider.get_inherited_dependencies() == frozenset()
+    walk.uninstall_fast_visit()
+    try:
+        assert ExpressionContextProvider in ScopeProvider.get_inherited_dependencies()
+    finally:
+        walk.install_fast_visit()
+    assert ScopeProvider.get_inherited_dependencies() == frozenset()

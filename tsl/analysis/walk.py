@@ -460,10 +460,17 @@ for _name, _method in [*_FAST_SCOPE_METHODS.items(), ("visit_Module", _scope_pro
     _method.__name__ = _name
 
 
+def _set_scope_dependencies(dependencies: tuple) -> None:
+    provider = _scope_provider.ScopeProvider
+    provider.METADATA_DEPENDENCIES = dependencies
+    if "_INHERITED_METADATA_DEPENDENCIES_CACHE" in provider.__dict__:  # LibCST caches them per class
+        delattr(provider, "_INHERITED_METADATA_DEPENDENCIES_CACHE")
+
+
 def _install_scope_without_contexts() -> None:
     for name, method in _FAST_SCOPE_METHODS.items():
         setattr(_SCOPE_VISITOR, name, method)
-    _scope_provider.ScopeProvider.METADATA_DEPENDENCIES = ()
+    _set_scope_dependencies(())
     _scope_provider.ScopeProvider.visit_Module = _scope_provider_visit_module
 
 
@@ -474,7 +481,7 @@ def _uninstall_scope_without_contexts() -> None:
                 delattr(_SCOPE_VISITOR, name)
         else:
             setattr(_SCOPE_VISITOR, name, method)
-    _scope_provider.ScopeProvider.METADATA_DEPENDENCIES = _ORIGINAL_SCOPE_DEPENDENCIES
+    _set_scope_dependencies(_ORIGINAL_SCOPE_DEPENDENCIES)
     _scope_provider.ScopeProvider.visit_Module = _ORIGINAL_SCOPE_VISIT_MODULE
 
 
