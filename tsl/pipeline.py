@@ -32,7 +32,6 @@ import hashlib
 import os
 import re
 import sys
-import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -280,14 +279,14 @@ def _index_from_ast(item: "Input", data: bytes) -> Optional["FileIndex"]:
     if not _AST_INDEX:
         return None
     from tsl.analysis.ast_index import build_index_from_ast
-    from tsl.analysis.source import module_name_for
+    from tsl.analysis.source import cpython_parse, module_name_for
 
     try:
         text, _ = decode(data)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = compile(text, item.relpath, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    except (ParseFailure, SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+    except ParseFailure:
+        return None
+    tree = cpython_parse(text, item.relpath)
+    if tree is None:
         return None
     module_name, package = module_name_for(item.path)
     try:
@@ -308,12 +307,13 @@ def syntax_check(item: "Input", data: bytes, config: "Config") -> FileReport:
 
     CPython's compiler is several times faster than LibCST's parser; when it
     rejects the file, the full summary gives LibCST's own TSL001 message."""
+    from tsl.analysis.source import cpython_parse
+
     try:
         text, _ = decode(data)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compile(text, item.relpath, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    except (ParseFailure, SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+    except ParseFailure:
+        return summarize(item, data, config)
+    if cpython_parse(text, item.relpath) is None:
         return summarize(item, data, config)
     return FileReport(relpath=item.relpath, light=True)
 
@@ -364,16 +364,17 @@ def plans_of(program: "Program", tasks: list[tuple[str, list]]) -> dict[str, tup
 
 def _blanked(data: bytes, plan: Optional[tuple[set, set, set]]) -> tuple[Optional[str], Optional[ast.Module], dict]:
     """(the text to parse for a checked file (tsl.analysis.blank), or None to parse it all;
-    CPython's tree of the file, or None if CPython rejects it; the attribute names of the
-    methods that went, per class)."""
+    CPython's tree of the file, or None if CPython rejects it; per kept class, its methods
+    that went)."""
     from tsl.analysis.blank import blank
+    from tsl.analysis.source import cpython_parse
 
     try:
         text, _ = decode(data)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = compile(text, "<tsl>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    except (ParseFailure, SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+    except ParseFailure:
+        return None, None, {}
+    tree = cpython_parse(text)
+    if tree is None:
         return None, None, {}
     if plan is None:
         return None, tree, {}
@@ -533,11 +534,8 @@ class _Trees:
         from tsl.analysis.self_attributes import release_view
 
         for source in self.released:
-            metadata = getattr(source, "metadata", None)
-            if metadata is not None and hasattr(metadata, "release"):
-                metadata.release()
-            if hasattr(source, "__dict__"):
-                release_view(source)
+            source.metadata.release()
+            release_view(source)
         self.released.clear()
 
 
@@ -597,8 +595,6 @@ class _Hydrator:
             text, tree, hidden = _blanked(data, self.plans.get(relpath) if self.blank else None)
             source = parse_source(path, relpath, data, parse_text=text, cpython_tree=tree)
             source.hidden_methods = hidden
-            if tree is not None:
-                source.__dict__["cpython_tree"] = tree  # for tsl.analysis.self_attributes.view_of
             nodes = nodes_by_line(source)
             self.trees.put(relpath, source, nodes, len(data))
             found = (source, nodes)

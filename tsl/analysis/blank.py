@@ -1,11 +1,14 @@
-"""The text LibCST parses for a file's rules: the defs the rules never read, without their bodies.
+"""The text LibCST parses for a file's rules: what no rule reads left out, line for line.
 
 The rules look at a file's compiled functions, their classes and what those
-name. Every other top-level function and method gets `...` for a body, line for
-line, so that every kept node has the same position as in the real file and
-LibCST (and its scope analysis) has far less to do. Defs that call `X.trace(...)`
-stay too, as TSL601 reads every torch.jit.trace call in the module, and so do defs
-that declare `global` (they assign the module's names, which TSL3xx reads); a file that
+name. Every other top-level function and method becomes `def NAME():` with `...`
+for a body, and the values of module-level assignments that no kept code names
+become `(...)`, each keeping its lines, so that every kept node has the same
+position as in the real file and LibCST (and its scope analysis) has far less to
+do. What `__init__` assigns to self is read from CPython's tree instead
+(tsl.analysis.self_attributes). Defs that call `X.trace(...)` stay, as TSL601
+reads every torch.jit.trace call in the module, and so do defs that declare
+`global` (they assign the module's names, which TSL3xx reads); a file that
 reaches `trace` any other way (importing it by name, passing it around) is parsed
 whole. `tests/test_blank.py` checks that the findings are the same with and
 without it; `--fix` never uses it.
@@ -35,24 +38,25 @@ def _names(nodes: Iterable[ast.AST]) -> set[str]:
 
 
 def kept_defs(tree: ast.Module, functions: set[str], methods: set[tuple[str, str]],
-              classes: set[str], stay: frozenset = frozenset()) -> tuple[set[str], set[str], set[str]]:
-    """(top-level functions, classes) whose bodies stay: those with compiled code, and then,
-    until nothing changes, every one that kept code names (a call, a base, an annotation);
-    and every name the kept defs name.
+              classes: set[str], stay: frozenset = frozenset()) -> tuple[set[str], dict[str, set[str]], set[str]]:
+    """(top-level functions whose bodies stay, {class that stays: its methods whose bodies
+    stay}, every name the kept code names): those with compiled code, and then, until nothing
+    changes, every one that kept code names (a call, a base, an annotation).
 
     Of a kept class, what is kept is its header, its class-level statements and the methods
     _kept_methods names (and those in stay): the bodies of its other methods go."""
     defs = {s.name: s for s in tree.body if isinstance(s, _FUNCTIONS)}
     types = {s.name: s for s in tree.body if isinstance(s, ast.ClassDef)}
     keep_functions: set[str] = set()
-    keep_classes: set[str] = set()
+    keep_classes: dict[str, set[str]] = {}
     named: set[str] = set()
     todo = [*functions, *(klass for klass, _ in methods), *classes]
     while todo:
         name = todo.pop()
         if name in types and name not in keep_classes:
-            keep_classes.add(name)
-            found = _names(_kept_parts(types[name], methods, stay))
+            klass = types[name]
+            kept = keep_classes[name] = _kept_methods(klass, {m for owner, m in methods if owner == name})
+            found = _names(_kept_parts(klass, kept, stay))
         elif name in defs and name not in keep_functions:
             keep_functions.add(name)
             found = _names([defs[name]])
@@ -63,8 +67,7 @@ def kept_defs(tree: ast.Module, functions: set[str], methods: set[tuple[str, str
     return keep_functions, keep_classes, named
 
 
-def _kept_parts(klass: ast.ClassDef, methods: set[tuple[str, str]], stay: frozenset) -> list:
-    kept = _kept_methods(klass, {name for owner, name in methods if owner == klass.name})
+def _kept_parts(klass: ast.ClassDef, kept: set[str], stay: frozenset) -> list:
     parts = [*klass.bases, *(keyword.value for keyword in klass.keywords), *klass.decorator_list]
     for statement in klass.body:
         if not isinstance(statement, _FUNCTIONS) or statement.name in kept or id(statement) in stay:
@@ -168,14 +171,13 @@ def blank(text: str, tree: ast.Module, functions: set[str], methods: set[tuple[s
             if statement.name not in keep_classes:
                 targets += _methods(statement)
                 continue
-            compiled = {name for klass, name in methods if klass == statement.name}
-            kept = _kept_methods(statement, compiled)
+            kept = keep_classes[statement.name]
             for method in statement.body:
                 if isinstance(method, _FUNCTIONS) and method.name not in kept and id(method) not in stay:
                     targets.append(method)
                     hidden.setdefault(statement.name, []).append(method)
     targets = [node for node in targets if id(node) not in stay]
-    values = _unread_values(tree, named) if not stay and not _may_stay(text) else []
+    values = _unread_values(tree, named) if not _may_stay(text) else []
     if not targets and not values:
         return None, {}
     lines = split_lines(text, keepends=True)

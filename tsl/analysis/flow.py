@@ -33,7 +33,7 @@ def _is_none(expr) -> bool:
 
 
 def _static_test(test: cst.BaseExpression) -> bool:
-    for node in _iter(test):
+    for node in iter_nodes(test):
         if isinstance(node, cst.Call):
             func = node.func
             name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
@@ -47,11 +47,6 @@ def _static_test(test: cst.BaseExpression) -> bool:
         if isinstance(node, cst.Name) and node.value.isupper():
             return True  # a module constant
     return False
-
-
-def _iter(node):
-    """node and everything under it, in visit order."""
-    return iter_nodes(node)
 
 
 def _targets(target, out: list) -> None:
@@ -68,7 +63,7 @@ def _reads(node) -> list[cst.Name]:
     """Names loaded in node (not nested functions; assignment targets excluded)."""
     names = []
     stores = set()
-    for sub in _iter(node):  # a store is marked at an ancestor, before its Name comes
+    for sub in iter_nodes(node):  # a store is marked at an ancestor, before its Name comes
         if type(sub) is cst.Name:
             names.append(sub)
         elif isinstance(sub, cst.AssignTarget):
@@ -84,7 +79,7 @@ def _reads(node) -> list[cst.Name]:
         elif isinstance(sub, cst.Arg) and sub.keyword is not None:
             stores.add(id(sub.keyword))
         elif isinstance(sub, (cst.Lambda, cst.FunctionDef)):
-            for inner in _iter(sub):
+            for inner in iter_nodes(sub):
                 stores.add(id(inner))
     return [name for name in names if id(name) not in stores]
 
@@ -103,7 +98,7 @@ def _stored_into(target) -> list:
 def _assigned(node) -> set[str]:
     """Every name node assigns (not judged: treated as defined)."""
     names: list = []
-    for sub in _iter(node):
+    for sub in iter_nodes(node):
         if isinstance(sub, cst.AssignTarget):
             _targets(sub.target, names)
         elif isinstance(sub, (cst.AnnAssign, cst.AugAssign)):
@@ -213,7 +208,7 @@ class Flow:
             self._block(statement.body, inner, nested_none)
             unrolled = isinstance(statement, cst.For) and (isinstance(statement.iter, cst.Tuple) or any(
                 isinstance(n, cst.Attribute) and isinstance(n.value, cst.Name) and n.value.value == "self"
-                for n in _iter(statement.iter)))
+                for n in iter_nodes(statement.iter)))
             for name in inner.defined - env.defined - set(names):
                 if not unrolled:
                     env.maybe.setdefault(name, ("loop", statement))

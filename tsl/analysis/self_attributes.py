@@ -12,10 +12,10 @@ import ast
 import io
 import os
 import tokenize
-import warnings
 from typing import Optional
 
 from tsl.analysis.ast_index import _Builder, _full_name, child_nodes
+from tsl.analysis.source import cpython_parse
 from tsl.analysis.values import call_literal_kind
 
 # TSL_AST_ATTRIBUTES=0: read them from LibCST's tree, as before (blank.py then keeps them).
@@ -57,14 +57,10 @@ def view_of(file) -> Optional[AstView]:
     """The file's AstView (made once per parsed file), or None when CPython rejects it."""
     found = file.__dict__.get("_tsl_ast_view", False)
     if found is False:
+        tree, file.cpython_tree = file.cpython_tree or cpython_parse(file.text), None
         try:
-            tree = file.__dict__.pop("cpython_tree", None)  # the pipeline's, when it has one
-            if tree is None:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    tree = compile(file.text, "<tsl>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-            found = AstView(file, tree)
-        except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+            found = AstView(file, tree) if tree is not None else None
+        except RecursionError:
             found = None
         file.__dict__["_tsl_ast_view"] = found
     return found

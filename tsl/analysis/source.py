@@ -126,13 +126,20 @@ _COMPOUND = {
 _AST_COMPOUND = tuple(kind for kinds in _COMPOUND.values() for kind in kinds if isinstance(kind, type))
 
 
+def cpython_parse(text: str, filename: str = "<tsl>") -> Optional[ast.Module]:
+    """CPython's tree of text (its warnings silenced), or None when CPython rejects it."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return compile(text, filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+
+
 def _anchors(module: cst.Module, text: str, tree: Optional[ast.Module] = None):
     if tree is None:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = compile(text, "<tsl>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-        except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        tree = cpython_parse(text)
+        if tree is None:
             return None
     # Group CPython's statements into LibCST's: a compound statement each, and simple
     # statements sharing a logical line (a; b) into one SimpleStatementLine.
@@ -354,6 +361,8 @@ class SourceFile:
     lines: list[str] = field(default_factory=list)
     # class -> its methods (CPython's defs) left out of the parse (tsl.analysis.blank)
     hidden_methods: dict[str, list] = field(default_factory=dict)
+    # CPython's tree of text, when the caller had it (taken by tsl.analysis.self_attributes.view_of)
+    cpython_tree: Optional[ast.Module] = None
 
     def meta(self, provider, node: cst.CSTNode, default=None):
         """Metadata for node (libcst may store it lazily)."""
@@ -447,4 +456,5 @@ def parse_source(path: Path, relpath: str, data: Optional[bytes] = None,
         package=package,
         metadata=metadata,
         lines=split_lines(text),
+        cpython_tree=cpython_tree,
     )

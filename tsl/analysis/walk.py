@@ -201,7 +201,6 @@ def parent_map(root: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode]:
 # -- faster CSTNode.visit for read-only visitors ------------------------------------
 
 _ORIGINAL_VISIT = cst.CSTNode.visit
-_NO_HOOKS: frozenset = frozenset()
 _ALL = None  # every node type may have attribute hooks: always take LibCST's own path
 _CLASS_HOOKS: dict[type, Optional[frozenset]] = {}
 
@@ -211,9 +210,6 @@ def _attribute_hooks(visitor: cst.CSTVisitor) -> Optional[frozenset]:
 
     Only for those nodes do the attribute callbacks do anything, and only those
     nodes need LibCST's own (rebuilding) traversal. _ALL when that cannot be told."""
-    found = visitor.__dict__.get("_tsl_hooks", False)
-    if found is not False:
-        return found
     kind = type(visitor)
     if isinstance(visitor, _BatchedCSTVisitor):
         names = set()
@@ -239,12 +235,6 @@ def _attribute_hooks(visitor: cst.CSTVisitor) -> Optional[frozenset]:
                     names.add(parts[1])
             found = frozenset(names)
         _CLASS_HOOKS[kind] = found
-    try:
-        # visit_/leave_ callbacks set on the instance: look them up per node, as LibCST does
-        visitor.__dict__["_tsl_plain"] = not any(k.startswith(("visit_", "leave_")) for k in visitor.__dict__)
-        visitor.__dict__["_tsl_hooks"] = found
-    except (AttributeError, TypeError):  # pragma: no cover (a visitor with __slots__)
-        pass
     return found
 
 
@@ -302,7 +292,9 @@ def _state(visitor) -> Optional[tuple]:
     if hooks is _ALL:
         state = None
     else:
-        table = _plain_callbacks(type(visitor)) if visitor.__dict__.get("_tsl_plain") else None
+        # visit_/leave_ callbacks set on the instance: look them up per node, as LibCST does
+        own = any(k.startswith(("visit_", "leave_")) for k in getattr(visitor, "__dict__", ()))
+        table = None if own else _plain_callbacks(type(visitor))
         state = (hooks, table, type(visitor).on_leave is _scope_on_leave)
     try:
         visitor.__dict__["_tsl_state"] = state

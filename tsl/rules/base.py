@@ -4,10 +4,11 @@ from __future__ import annotations
 import inspect
 import textwrap
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Optional, Union
 
 import libcst as cst
 
+from tsl.analysis.self_attributes import Span
 from tsl.finding import ERROR, Finding, Fix
 
 if TYPE_CHECKING:
@@ -58,12 +59,11 @@ class Rule:
     def check_function(self, node: cst.FunctionDef) -> None:
         pass
 
-    def report(self, node: cst.CSTNode, message: Optional[str] = None, hint: Optional[str] = None,
+    def report(self, node: Union[cst.CSTNode, Span], message: Optional[str] = None, hint: Optional[str] = None,
                fix: Optional[Fix] = None) -> None:
         if self.emitted_only and self.ctx.compiled is not None and self._maybe_dropped(node):
             return
-        position = node.range() if hasattr(node, "range") and not isinstance(node, cst.CSTNode) \
-            else self.ctx.file.position(node)  # a Span (tsl.analysis.self_attributes) or a LibCST node
+        position = node.range() if isinstance(node, Span) else self.ctx.file.position(node)
         chains = tuple(self.ctx.compiled.chains[key] for key in sorted(self.ctx.compiled.chains))
         self.ctx.findings.append(
             Finding(
