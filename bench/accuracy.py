@@ -60,8 +60,8 @@ def static_verdicts(package_dir: Path, package_name: str) -> tuple[dict, dict]:
     Each module class is judged on its own code: what its forward, exports and
     properties reach, without descending into submodules (the built model says
     which submodules really exist)."""
-    import tsl.engine as engine
-    from tsl.analysis.targets import Program
+    import tsl.lint.engine as engine
+    from tsl.model.program import Program
     from tsl.config import Config
 
     class OwnCodeProgram(Program):

@@ -54,7 +54,7 @@ from pathlib import Path
 
 def parse(path):
     import libcst
-    from tsl.analysis.source import decode
+    from tsl.frontend.source import decode
     libcst.parse_module(decode(Path(path).read_bytes())[0])
     return 0
 

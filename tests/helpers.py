@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from tsl.config import Config
-from tsl.engine import check, inputs_for
+from tsl.result import inputs_for
+from tsl.run import check
 
 EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>TSL\d+(?:\s*,\s*TSL\d+)*)")
 

@@ -1,7 +1,7 @@
-"""The engine as it was before tsl.pipeline, kept as the yardstick for it.
+"""The engine as it was before tsl.run.pipeline, kept as the yardstick for it.
 
 Every tree stays in memory, one Program is built from the full indexes, and the
-rules run only on the functions that the entry points compile. tsl.pipeline
+rules run only on the functions that the entry points compile. tsl.run.pipeline
 instead runs the rules on every function that could be compiled, file by file,
 and keeps the findings of the compiled ones: the tests check that both give
 the same findings and entry points.
@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from tsl import engine
-from tsl.analysis.index import build_index
-from tsl.analysis.source import ParseFailure, parse_source
+from tsl.lint import engine, suppression
+from tsl.model.program import Program
+from tsl.result import Result
+from tsl.model.index import build_index
+from tsl.frontend.source import ParseFailure, parse_source
 from tsl.finding import Finding
 
 
-def reference_check(inputs, config) -> engine.Result:
-    result = engine.Result()
+def reference_check(inputs, config) -> Result:
+    result = Result()
     sources = []
     for item in inputs:
         result.files.append(item.relpath)
@@ -30,16 +32,16 @@ def reference_check(inputs, config) -> engine.Result:
             failure = ParseFailure(f"cannot read: {exc.strerror or exc}")
             result.findings.append(engine.parse_error_finding(item.relpath, failure))
     indexes = [build_index(source) for source in sources]
-    program = engine.Program(indexes)
+    program = Program(indexes)
     result.entry_points = program.entry_points()
     by_file = defaultdict(list)
     for record in program.compiled(result.entry_points):
         by_file[id(record.function.file)].append(record)
     for source in sources:
-        if engine.FILE_NOQA.search(source.text):
+        if suppression.FILE_NOQA.search(source.text):
             continue
         findings = engine.run_rules(source, program, by_file.get(id(source), []), config)
-        result.findings += engine.filter_findings(source, findings, config)
+        result.findings += suppression.filter_findings(source, findings, config)
     result.findings = sorted(set(result.findings), key=Finding.sort_key)
     return result
 

@@ -1,5 +1,5 @@
-"""The index from CPython's parser (tsl.analysis.ast_index) is the index LibCST gives
-(tsl.analysis.index.build_index): the same functions, classes, decorators, bases and
+"""The index from CPython's parser (tsl.frontend.cpython_index) is the index LibCST gives
+(tsl.model.index.build_index): the same functions, classes, decorators, bases and
 calls, each with the same qualified names, in the same order."""
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from tests.test_real_code import torchvision_models  # noqa: F401 (a fixture)
-from tsl.analysis.ast_index import build_index_from_ast
-from tsl.analysis.index import build_index
-from tsl.analysis.source import ParseFailure, parse_source
-from tsl.pipeline import FileStub, detach
+from tsl.frontend.cpython_index import build_index_from_ast
+from tsl.model.index import build_index
+from tsl.frontend.source import ParseFailure, parse_source
+from tsl.run.pipeline import FileStub, detach
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""Parsing a checked file without the bodies its rules never read (tsl.analysis.blank)
+"""Parsing a checked file without the bodies its rules never read (tsl.frontend.blank)
 changes no finding: the findings, fixes and targets are the same as from whole files."""
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from pathlib import Path
 import libcst as cst
 
 from tests.test_real_code import torchvision_models  # noqa: F401 (a fixture)
-from tsl.analysis.blank import attribute_names, blank, blanked_text
+from tsl.frontend.blank import attribute_names, blank, blanked_text
 from tsl.config import Config
 from tsl.discovery import discover
-from tsl.pipeline import run
-from tsl.engine import inputs_for
+from tsl.run.pipeline import run
+from tsl.result import inputs_for
 from tsl.report.json import render
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,7 +64,7 @@ def test_blanked_text_keeps_lines_and_what_is_named():
     assert "return x * 2" in out  # helper: named by forward
     assert "two = 2" in out  # scale: called as self.scale() by forward
     assert "three = 3" not in out  # other: neither compiled, forward, nor named by them
-    # __init__ and what it calls are read from CPython's tree (tsl.analysis.self_attributes)
+    # __init__ and what it calls are read from CPython's tree (tsl.model.self_attributes)
     assert "self.setup()" not in out and "self.k = 1" not in out
     assert "size = 3" in out  # Base: named as Net's base; class-level statements stay
     assert "return inner" not in out  # but not its methods' bodies

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tsl.cache import CACHE_DIR, Cache
+from tsl.run.cache import CACHE_DIR, Cache
 from tsl.cli import main
 from tsl.config import Config
 from tsl.discovery import discover
-from tsl.engine import check, inputs_for
+from tsl.result import inputs_for
+from tsl.run import check
 
 BASE_MODULE = "import torch\n\n\nclass Base(torch.nn.Module):\n    pass\n"
 BASE_PLAIN = "class Base:\n    pass\n"
@@ -164,7 +165,7 @@ def test_cache_lives_at_the_project_root(project, capsys):
 
 
 def test_jobs_option(project, capsys, monkeypatch):
-    import tsl.pipeline as pipeline
+    import tsl.run.pipeline as pipeline
 
     monkeypatch.setattr(pipeline, "POOL_MIN_BYTES", 0)
     monkeypatch.setattr(pipeline, "POOL_MIN_FILES", 1)

@@ -13,7 +13,7 @@ def test_readme_rule_table_is_current():
 
 
 def test_every_rule_is_in_the_table():
-    from tsl.rules import all_rules
+    from tsl.rules.catalog import all_rules
 
     text = README.read_text(encoding="utf-8")
     for rule in all_rules():

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from tsl.config import Config
-from tsl.engine import Input
-from tsl.fix import apply_fixes, fix_inputs, write_back
+from tsl.result import Input
+from tsl.run.fixing import apply_fixes, fix_inputs, write_back
 from tsl.finding import Edit, Fix
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -181,7 +181,7 @@ def test_file_changed_on_disk_is_reported_not_clobbered(project: Path):
 
 
 def test_file_changed_on_disk_through_the_command(project: Path, monkeypatch, capsys):
-    import tsl.fix as fix_module
+    import tsl.run.fixing as fix_module
     from tsl.cli import main
 
     path = write(project, "safe.py", SAFE)

@@ -12,14 +12,14 @@ from collections import Counter
 from pathlib import Path
 
 import libcst as cst
-import pytest
 
 from helpers import strict_fixes  # noqa: F401 (autouse: a crashing fix builder fails these tests)
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tsl.config import Config
-from tsl.engine import Input, check
-from tsl.fix import fix_inputs
+from tsl.result import Input
+from tsl.run import check
+from tsl.run.fixing import fix_inputs
 
 
 HEADER = """import logging

@@ -1,7 +1,6 @@
 """When a rule offers a fix, and whether it is safe: the cases the fixture pairs do not show."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -9,7 +8,8 @@ import pytest
 from helpers import strict_fixes  # noqa: F401 (autouse: a crashing fix builder fails these tests)
 
 from tsl.config import Config
-from tsl.engine import Input, check
+from tsl.result import Input
+from tsl.run import check
 
 
 HEAD = "import random\nimport logging\nfrom typing import Dict, List\nimport torch\nfrom torch import nn\n\n"

@@ -4,7 +4,6 @@ A first line `# fix: unsafe` in the .in.py applies unsafe fixes too.
 """
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -13,8 +12,9 @@ import pytest
 from helpers import strict_fixes  # noqa: F401 (autouse: a crashing fix builder fails these tests)
 
 from tsl.config import Config
-from tsl.engine import Input, check
-from tsl.fix import fix_inputs, wanted
+from tsl.result import Input
+from tsl.run import check
+from tsl.run.fixing import fix_inputs, wanted
 
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tsl.engine import Result
+from tsl.result import Result
 from tsl.finding import ERROR, WARNING, Finding, Step
 from tsl.report import github
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import libcst as cst
 
 from tests.test_real_code import torchvision_models  # noqa: F401 (a fixture)
-from tsl.analysis.source import ParseFailure, parse_source
-from tsl.analysis.types import _header_lines
+from tsl.frontend.source import ParseFailure, parse_source
+from tsl.model.types import _header_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""tsl runs with the cycle collector off (tsl.pipeline._quiet_collector): the reference
+"""tsl runs with the cycle collector off (tsl.run.pipeline._quiet_collector): the reference
 cycles it makes are cut where they are made, so memory goes back without the collector."""
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 
 from libcst.metadata import ScopeProvider
 
-from tsl.analysis.ast_index import build_index_from_ast
-from tsl.analysis.self_attributes import release_view, view_of
-from tsl.analysis.source import ParentNodeProvider, parse_source
-from tsl.pipeline import FileStub
+from tsl.frontend.cpython_index import build_index_from_ast
+from tsl.model.self_attributes import release_view, view_of
+from tsl.frontend.source import ParentNodeProvider, parse_source
+from tsl.run.pipeline import FileStub
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "resnet.py"
 

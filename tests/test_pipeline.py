@@ -18,12 +18,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-import tsl.pipeline as pipeline
+import tsl.run.pipeline as pipeline
 from reference_engine import entry_keys, reference_check
-from tsl.cache import Cache
+from tsl.run.cache import Cache
 from tsl.config import Config
 from tsl.discovery import discover
-from tsl.engine import check, inputs_for
+from tsl.result import inputs_for
+from tsl.run import check
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
@@ -97,7 +98,7 @@ def test_small_runs_use_no_pool(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_rule_crash_only_matters_when_compiled(tmp_path, monkeypatch, pool_always, jobs):
-    from tsl.rules import all_rules
+    from tsl.rules.catalog import all_rules
 
     lambda_rule = next(rule for rule in all_rules() if rule.code == "TSL101")
 
@@ -250,7 +251,7 @@ def test_parallel_check_never_imports_torch(tmp_path):
             "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n        return lambda: x\n")
     script = (
         "import sys\n"
-        "import tsl.pipeline as p\n"
+        "import tsl.run.pipeline as p\n"
         "p.POOL_MIN_BYTES = 0\n"
         "work = p.check_file\n"
         "def checked(*args):\n"
@@ -274,9 +275,9 @@ def test_parallel_check_never_imports_torch(tmp_path):
 
 
 def test_a_file_that_changes_during_the_run_is_reported_not_misread(tmp_path, monkeypatch):
-    from tsl import pipeline
+    from tsl.run import pipeline
     from tsl.config import Config
-    from tsl.engine import Input
+    from tsl.result import Input
 
     path = tmp_path / "net.py"
     path.write_text("import torch\nclass Net(torch.nn.Module):\n    def forward(self, x):\n        return x\n")
@@ -294,9 +295,9 @@ def test_a_file_that_changes_during_the_run_is_reported_not_misread(tmp_path, mo
 
 def test_noqa_is_looked_up_on_the_line_python_counts(tmp_path):
     """A form feed is whitespace to Python, not a line break: the noqa must still apply."""
-    from tsl import pipeline
+    from tsl.run import pipeline
     from tsl.config import Config
-    from tsl.engine import Input
+    from tsl.result import Input
 
     path = tmp_path / "net.py"
     source = ("import torch\n\x0c\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"

@@ -10,7 +10,8 @@ import pytest
 
 from tsl.config import Config
 from tsl.discovery import discover
-from tsl.engine import check, inputs_for
+from tsl.result import inputs_for
+from tsl.run import check
 
 ROOT = Path(__file__).resolve().parents[1]
 WHEELS = ROOT / ".cache" / "wheels"

@@ -8,7 +8,7 @@ import pytest
 
 from helpers import expected_markers, run_tsl
 from tsl.config import Config
-from tsl.rules import all_rules
+from tsl.rules.catalog import all_rules
 from tsl.versions import target_version
 
 CODE = re.compile(r"^TSL\d{3}$")

@@ -14,7 +14,7 @@ from string import ascii_letters, digits
 import jsonschema
 import pytest
 
-from tsl.engine import Result
+from tsl.result import Result
 from tsl.finding import ERROR, WARNING, Edit, Finding, Fix, Step
 from tsl.report import sarif
 

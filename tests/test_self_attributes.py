@@ -1,4 +1,4 @@
-"""What __init__ assigns to self, read from CPython's tree (tsl.analysis.self_attributes),
+"""What __init__ assigns to self, read from CPython's tree (tsl.model.self_attributes),
 is what the LibCST reader (types._SelfAssignments) finds: the same values, kinds, details
 and targets, declared names, completeness and helpers, class by class, and findings
 reported at the same place."""
@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from tests.test_real_code import torchvision_models  # noqa: F401 (a fixture)
-from tsl.analysis import types
-from tsl.analysis.index import build_index
-from tsl.analysis.self_attributes import Span
-from tsl.analysis.source import ParseFailure, parse_source
-from tsl.analysis.targets import Program
+from tsl.model import types
+from tsl.model.index import build_index
+from tsl.model.self_attributes import Span
+from tsl.frontend.source import ParseFailure, parse_source
+from tsl.model.program import Program
 from tsl.discovery import discover
 from tsl.rules.tsl412_invalid_constant import NOT_CONSTANT
 
@@ -41,7 +41,7 @@ def _place(node, file):
 
 
 def _summary(program: Program, klass, monkeypatch, from_ast: bool) -> dict:
-    monkeypatch.setattr("tsl.analysis.self_attributes.AST_ATTRIBUTES", from_ast)
+    monkeypatch.setattr("tsl.model.self_attributes.AST_ATTRIBUTES", from_ast)
     program.__dict__.pop("_tsl_attributes", None)
     attrs = types.attributes(program, klass)
     return {

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tsl.config import Config, ConfigError
-from tsl.engine import Result
+from tsl.result import Result
 from tsl.finding import ERROR, Finding, Step
 from tsl.verify.errors import parse_compiler_error
 from tsl.verify.runner import Target, Verifier, _enclosing

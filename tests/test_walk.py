@@ -24,8 +24,8 @@ from libcst.metadata import (
 )
 from libcst.metadata.base_provider import LazyValue
 
-from tsl.analysis import walk
-from tsl.analysis.source import parse_source
+from tsl.frontend import walk
+from tsl.frontend.source import parse_source
 
 ROOT = Path(__file__).resolve().parents[1]
 WHEEL = sorted((ROOT / ".cache" / "wheels").glob("torchvision-0.28.0-*.whl"))

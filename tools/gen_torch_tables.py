@@ -1,4 +1,4 @@
-"""Generate tsl/analysis/torch_tables.py from the installed torch (run at development time).
+"""Generate tsl/model/torch_tables.py from the installed torch (run at development time).
 
     .venv/bin/python tools/gen_torch_tables.py
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-OUT = Path(__file__).resolve().parents[1] / "tsl" / "analysis" / "torch_tables.py"
+OUT = Path(__file__).resolve().parents[1] / "tsl" / "model" / "torch_tables.py"
 DEPRECATED = {"volatile", "resize", "reinforce", "new", "name", "map2_", "grad_fn", "resize_as"}
 
 

@@ -97,7 +97,8 @@ def check(paths, select, ignore, extend_select, output_format, output, exit_zero
     """Check PATHS (default: .) for TorchScript blockers."""
     from tsl.config import ConfigError, load_config, validate_codes
     from tsl.discovery import DiscoveryError, discover
-    from tsl.engine import check as run_check, inputs_for
+    from tsl.result import inputs_for
+    from tsl.run import check as run_check
 
     stdin = _stdin_wanted(paths, stdin_filename)
     try:
@@ -129,7 +130,7 @@ def check(paths, select, ignore, extend_select, output_format, output, exit_zero
         sys.exit(EXIT_CLEAN)
     fixing = None
     if fix or fix_only or diff:  # rewrites files: see tsl/fix.py and the README
-        from tsl.fix import fix_command
+        from tsl.run.fixing import fix_command
 
         fixing = fix_command(inputs, config, unsafe=unsafe_fixes, diff=diff, fix_only=fix_only, stdin=stdin,
                              quiet=quiet, exit_zero=exit_zero, echo=lambda m: click.echo(m, err=True),
@@ -177,13 +178,13 @@ def _write_stdout(data: bytes) -> None:
 
 
 def _default_jobs() -> int:
-    from tsl.pipeline import default_jobs
+    from tsl.run.pipeline import default_jobs
 
     return default_jobs()
 
 
 def _cache(config):
-    from tsl.cache import Cache
+    from tsl.run.cache import Cache
 
     return Cache(config.root, config, warn=lambda message: click.echo(f"tsl: warning: {message}", err=True))
 
@@ -203,7 +204,7 @@ def _stdin_wanted(paths, stdin_filename) -> bool:
 
 def _stdin_inputs(stdin_filename, config, force_exclude) -> list:
     from tsl.discovery import matches, relative
-    from tsl.engine import Input
+    from tsl.result import Input
 
     path = Path(stdin_filename) if stdin_filename else Path("-")
     relpath = relative(path, config.root) if stdin_filename else "-"
@@ -218,7 +219,7 @@ def _stdin_inputs(stdin_filename, config, force_exclude) -> list:
 
 def _sources(result, inputs) -> dict[str, list[str]]:
     """Source lines of each file with findings, by relative path (for code frames and fingerprints)."""
-    from tsl.analysis.source import ParseFailure, decode, split_lines
+    from tsl.frontend.source import ParseFailure, decode, split_lines
 
     wanted = {f.path for f in result.findings}
     sources: dict[str, list[str]] = {}
@@ -241,7 +242,7 @@ def _sources(result, inputs) -> dict[str, list[str]]:
 def _print_text(result, files, root, output, quiet, statistics, no_color, sources=None) -> None:
     from rich.console import Console
 
-    from tsl.analysis.source import split_lines
+    from tsl.frontend.source import split_lines
     from tsl.discovery import relative
     from tsl.report import text as text_report
 
@@ -269,7 +270,7 @@ def _print_text(result, files, root, output, quiet, statistics, no_color, source
 @cli.command()
 def clean() -> None:
     """Remove the cache (.tsl_cache/ at the project root)."""
-    from tsl.cache import CACHE_DIR, clean as remove
+    from tsl.run.cache import CACHE_DIR, clean as remove
     from tsl.config import ConfigError, load_config
 
     try:
@@ -289,7 +290,7 @@ def rules() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from tsl.rules import all_rules
+    from tsl.rules.catalog import all_rules
 
     table = Table(show_lines=False)
     for column in ("code", "name", "severity", "fixable", "torch", "message"):
@@ -304,7 +305,7 @@ def rules() -> None:
 @click.argument("code")
 def explain(code: str) -> None:
     """Explain rule CODE: what fails, why, the fix, and examples."""
-    from tsl.rules import rule_by_code
+    from tsl.rules.catalog import rule_by_code
 
     rule = rule_by_code(code)
     if rule is None:

@@ -11,7 +11,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from tsl.rules import all_rules
+from tsl.rules.catalog import all_rules
 
 KEYS = {"select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude"}
 ALL_KEYS = KEYS | {"verify", "target-version"}

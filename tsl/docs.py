@@ -8,7 +8,7 @@ END = "<!-- rules:end -->"
 
 
 def rule_table() -> str:
-    from tsl.rules import all_rules
+    from tsl.rules.catalog import all_rules
 
     lines = ["| code | name | severity | fixable | torch | message |", "| --- | --- | --- | --- | --- | --- |"]
     for rule in all_rules():

@@ -1,7 +1,7 @@
 """The finding: one problem at one place, the data type every layer shares."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 
 ERROR = "error"  # the compiler will reject this code

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from tsl import __version__
 from tsl.finding import ERROR, Edit, Finding, Fix, Step
-from tsl.rules import rule_by_code
+from tsl.rules.catalog import rule_by_code
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SARIF_VERSION = "2.1.0"

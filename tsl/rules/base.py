@@ -3,33 +3,15 @@ from __future__ import annotations
 
 import inspect
 import textwrap
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional, Union
 
 import libcst as cst
 
-from tsl.analysis.self_attributes import Span
+from tsl.model.self_attributes import Span
 from tsl.finding import ERROR, Finding, Fix
 
 if TYPE_CHECKING:
-    from tsl.analysis.index import FunctionInfo
-    from tsl.analysis.source import SourceFile
-    from tsl.analysis.targets import Compiled, Program
-
-
-@dataclass
-class RuleContext:
-    """What a rule sees while the engine walks one compiled function."""
-
-    file: "SourceFile"
-    program: "Program"
-    findings: list = field(default_factory=list)
-    compiled: Optional["Compiled"] = None
-    emitted: bool = True  # False inside code the compiler parses but never emits
-
-    @property
-    def function(self) -> "FunctionInfo":
-        return self.compiled.function
+    from tsl.lint.context import RuleContext
 
 
 class Rule:
@@ -53,7 +35,7 @@ class Rule:
     min_torch: str = ""
     max_torch: str = ""
 
-    def __init__(self, ctx: RuleContext):
+    def __init__(self, ctx: "RuleContext"):
         self.ctx = ctx
 
     def check_function(self, node: cst.FunctionDef) -> None:
@@ -85,7 +67,7 @@ class Rule:
     def _maybe_dropped(self, node: cst.CSTNode) -> bool:
         """Under a condition the compiler decides from the module's configuration (a Final attribute,
         hasattr, isinstance): whether it is compiled depends on how the module was built."""
-        from tsl.analysis.types import constant_guarded
+        from tsl.model.types import constant_guarded
 
         return constant_guarded(self.ctx.program, self.ctx.compiled.owner, self.ctx.file, node)
 

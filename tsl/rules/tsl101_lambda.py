@@ -3,7 +3,7 @@ import builtins
 import libcst as cst
 from libcst.metadata import BuiltinScope, GlobalScope
 
-from tsl.analysis import fixkit
+from tsl.fix import toolkit
 from tsl.rules.base import Rule
 
 
@@ -42,7 +42,7 @@ class Lambda(Rule):
     def fixable(cls) -> bool:
         return True
 
-    @fixkit.guarded
+    @toolkit.guarded
     def _fix(self, node: cst.Lambda):
         file = self.ctx.file
         assign = file.parent(node)
@@ -59,12 +59,12 @@ class Lambda(Rule):
                 params.star_arg, (cst.Param, cst.ParamStar)):
             return None
         name = target.value
-        if name in dir(builtins) or fixkit.bound_at_module_level(file, name) or not self._captures_nothing(node):
+        if name in dir(builtins) or toolkit.bound_at_module_level(file, name) or not self._captures_nothing(node):
             return None
         function = self.ctx.function.node
-        inside = {id(n) for n in fixkit.names_in(function)}
-        uses = [n for n in fixkit.names_in(function) if n.value == name and n is not target]
-        if any(id(n) not in inside for n in fixkit.names_in(file.module) if n.value == name and n is not target):
+        inside = {id(n) for n in toolkit.names_in(function)}
+        uses = [n for n in toolkit.names_in(function) if n.value == name and n is not target]
+        if any(id(n) not in inside for n in toolkit.names_in(file.module) if n.value == name and n is not target):
             return None
         calls = []
         for use in uses:
@@ -72,32 +72,32 @@ class Lambda(Rule):
             if not isinstance(call, cst.Call) or call.func is not use:
                 return None
             calls.append(call)
-        if fixkit.contains_comment(node) or fixkit.multiline_string_inside(file, node):
+        if toolkit.contains_comment(node) or toolkit.multiline_string_inside(file, node):
             return None
-        top = fixkit.top_level_statement(file, statement)
+        top = toolkit.top_level_statement(file, statement)
         if top is None:
             return None
-        spelling = fixkit.Spelling(file)
+        spelling = toolkit.Spelling(file)
         signature, safe = self._signature(node, calls, spelling)
         if signature is None:
             return None
-        nl, unit = fixkit.newline(file), fixkit.indent_unit(file)
-        start, end = fixkit.span(file, node.body, outer=True)
-        body = fixkit.parenthesize_if_multiline(file.text[start:end])
+        nl, unit = toolkit.newline(file), toolkit.indent_unit(file)
+        start, end = toolkit.span(file, node.body, outer=True)
+        body = toolkit.parenthesize_if_multiline(file.text[start:end])
         comment = statement.trailing_whitespace.comment
         header = f"def {name}({signature}):" + (f"  {comment.value}" if comment is not None else "")
         definition = f"{header}{nl}{unit}return {body}{nl}{nl}{nl}"
         leading = list(top.leading_lines)
         first_comment = next((i for i, line in enumerate(leading) if line.comment is not None), len(leading))
-        line = fixkit.first_line(file, top) - len(leading) + first_comment
-        at = fixkit.line_starts(file.text)[line - 1]
+        line = toolkit.first_line(file, top) - len(leading) + first_comment
+        at = toolkit.line_starts(file.text)[line - 1]
         position = file.position(statement)
-        starts = fixkit.line_starts(file.text)
+        starts = toolkit.line_starts(file.text)
         remove_from = starts[position.start.line - 1]
         remove_to = starts[position.end.line] if position.end.line < len(starts) else len(file.text)
-        return fixkit.fix(
+        return toolkit.fix(
             f"define {name} as a module-level function",
-            [fixkit.edit_between(file, at, at, definition), fixkit.edit_between(file, remove_from, remove_to, ""),
+            [toolkit.edit_between(file, at, at, definition), toolkit.edit_between(file, remove_from, remove_to, ""),
              *spelling.import_edits()],
             safe=safe,
         )
@@ -105,8 +105,8 @@ class Lambda(Rule):
     def _captures_nothing(self, node: cst.Lambda) -> bool:
         file = self.ctx.file
         lambda_scope = file.scope(node.body)
-        for name in fixkit.names_in(node.body):
-            found = fixkit.referents(file, name)
+        for name in toolkit.names_in(node.body):
+            found = toolkit.referents(file, name)
             if found is None:
                 continue  # not a read (an attribute or keyword name)
             if not found:
@@ -119,7 +119,7 @@ class Lambda(Rule):
 
     def _signature(self, node: cst.Lambda, calls, spelling):
         """(parameter list text, whether every type is known)."""
-        types = fixkit.types_for(self.ctx)
+        types = toolkit.types_for(self.ctx)
         params = list(node.params.params)
         known: dict[str, set] = {p.name.value: set() for p in params}
         for call in calls:
@@ -140,15 +140,15 @@ class Lambda(Rule):
         for param in params:
             kinds = known[param.name.value]
             if param.default is not None:
-                kinds.add(fixkit.value_type(file, param.default))
+                kinds.add(toolkit.value_type(file, param.default))
             kind = kinds.pop() if len(kinds) == 1 else None
             text = param.name.value
             if kind is None or kind[0] == "range":
                 safe = False
             elif kind != ("Tensor",):
-                text += f": {fixkit.render(kind, spelling)}"
+                text += f": {toolkit.render(kind, spelling)}"
             if param.default is not None:
-                start, end = fixkit.span(file, param.default, outer=True)
+                start, end = toolkit.span(file, param.default, outer=True)
                 text += (" = " if kind not in (None, ("Tensor",)) else "=") + file.text[start:end]
             parts.append(text)
         return ", ".join(parts), safe

@@ -1,4 +1,3 @@
-import libcst as cst
 
 from tsl.rules.base import Rule
 

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.analysis import fixkit
+from tsl.fix import toolkit
 from tsl.rules.base import Rule
 
 
@@ -50,7 +50,7 @@ class VariadicParameters(Rule):
     def fixable(cls) -> bool:
         return True
 
-    @fixkit.guarded
+    @toolkit.guarded
     def _fix(self, node: cst.FunctionDef):
         params = node.params
         if not isinstance(params.star_arg, cst.ParamStar) or params.star_kwarg is not None or not params.kwonly_params:
@@ -62,7 +62,7 @@ class VariadicParameters(Rule):
             elif seen_default:
                 return None
         file = self.ctx.file
-        start = fixkit.span(file, params.star_arg)[0]
-        end = fixkit.span(file, params.kwonly_params[0])[0]
-        return fixkit.fix("drop the bare * (the parameters stay keyword-capable)",
-                          [fixkit.edit_between(file, start, end, "")])
+        start = toolkit.span(file, params.star_arg)[0]
+        end = toolkit.span(file, params.kwonly_params[0])[0]
+        return toolkit.fix("drop the bare * (the parameters stay keyword-capable)",
+                          [toolkit.edit_between(file, start, end, "")])

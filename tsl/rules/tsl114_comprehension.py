@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.analysis import fixkit
+from tsl.fix import toolkit
 from tsl.rules.base import Rule
 
 
@@ -44,16 +44,16 @@ class ComplexComprehension(Rule):
             self.report(node, message="comprehensions with more than one for clause are not supported in TorchScript",
                         fix=self._fix(node))
 
-    @fixkit.guarded
+    @toolkit.guarded
     def _fix(self, comp):
-        if not isinstance(comp, (cst.ListComp, cst.DictComp)) or fixkit.contains_comment(comp):
+        if not isinstance(comp, (cst.ListComp, cst.DictComp)) or toolkit.contains_comment(comp):
             return None
         file = self.ctx.file
         statement, small = self._statement(comp)
         if statement is None:
             return None
-        indent = fixkit.indentation_of(file, statement)
-        if indent is None or fixkit.multiline_string_inside(file, comp):
+        indent = toolkit.indentation_of(file, statement)
+        if indent is None or toolkit.multiline_string_inside(file, comp):
             return None
         generators = []
         generator = comp.for_in
@@ -63,44 +63,44 @@ class ComplexComprehension(Rule):
             generators.append(generator)
             generator = generator.inner_for_in
         loop_names = {g.target.value for g in generators}
-        inside = {id(n) for n in fixkit.names_in(comp)}
+        inside = {id(n) for n in toolkit.names_in(comp)}
         if len(loop_names) != len(generators) or any(
-            n.value in loop_names and id(n) not in inside for n in fixkit.names_in(self.ctx.function.node)
+            n.value in loop_names and id(n) not in inside for n in toolkit.names_in(self.ctx.function.node)
         ):
             return None  # a loop variable would leak into the function
-        types = fixkit.types_for(self.ctx)
+        types = toolkit.types_for(self.ctx)
         for generator in generators:
             element = types.element(types.of(generator.iter))
             if element is None:
                 return None
             types.env[generator.target.value] = element
-        spelling = fixkit.Spelling(file)
+        spelling = toolkit.Spelling(file)
         whole = isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is comp
         if whole and isinstance(small, cst.AnnAssign):
-            annotation = fixkit.source(file, small.annotation.annotation)
+            annotation = toolkit.source(file, small.annotation.annotation)
         elif isinstance(comp, cst.ListComp):
             element = types.of(comp.elt)
             if element is None or element[0] == "range":
                 return None
-            annotation = fixkit.render(("List", element), spelling)
+            annotation = toolkit.render(("List", element), spelling)
         else:
             key, value = types.of(comp.key), types.of(comp.value)
             if key not in (("int",), ("float",), ("str",), ("bool",), ("Tensor",)) or value is None \
                     or value[0] == "range":
                 return None
-            annotation = fixkit.render(("Dict", key, value), spelling)
+            annotation = toolkit.render(("Dict", key, value), spelling)
         target = None
         if whole:
             target = small.targets[0].target if isinstance(small, cst.Assign) else small.target
             if len(getattr(small, "targets", [None])) != 1 or not isinstance(target, cst.Name) or \
-                    target.value in {n.value for n in fixkit.names_in(comp)}:
+                    target.value in {n.value for n in toolkit.names_in(comp)}:
                 target = None
         if not hasattr(self, "_reserved"):
             self._reserved = {}
         reserved = self._reserved.setdefault(id(self.ctx.function.node), set())
-        name = target.value if target is not None else fixkit.fresh_name(
+        name = target.value if target is not None else toolkit.fresh_name(
             file, "filtered" if comp.for_in.ifs else "items", reserved, self.ctx.function.node)
-        unit, nl = fixkit.indent_unit(file), fixkit.newline(file)
+        unit, nl = toolkit.indent_unit(file), toolkit.newline(file)
         lines, depth = [], 0
         for generator in generators:
             lines.append(f"{unit * depth}for {generator.target.value} in {self._code(generator.iter)}:")
@@ -114,20 +114,20 @@ class ComplexComprehension(Rule):
             lines.append(f"{unit * depth}{name}[{self._code(comp.key, wrap=False)}] = {self._code(comp.value)}")
         empty = "[]" if isinstance(comp, cst.ListComp) else "{}"
         if target is not None:
-            loop = fixkit.edit_between(file, *(2 * [fixkit.line_end(file, file.position(statement).end.line)]),
+            loop = toolkit.edit_between(file, *(2 * [toolkit.line_end(file, file.position(statement).end.line)]),
                                        "".join(nl + indent + line for line in lines))
-            edits = [fixkit.replace(file, small, f"{name}: {annotation} = {empty}"), loop]
+            edits = [toolkit.replace(file, small, f"{name}: {annotation} = {empty}"), loop]
         else:
             block = f"{name}: {annotation} = {empty}{nl}{indent}" + "".join(line + nl + indent for line in lines)
-            start, end = fixkit.span(file, comp)
-            edits = [fixkit.edit_between(file, *(2 * [fixkit.span(file, statement)[0]]), block),
-                     fixkit.edit_between(file, start, end, name)]
-        return fixkit.fix(f"build {name} with a loop", [*edits, *spelling.import_edits()])
+            start, end = toolkit.span(file, comp)
+            edits = [toolkit.edit_between(file, *(2 * [toolkit.span(file, statement)[0]]), block),
+                     toolkit.edit_between(file, start, end, name)]
+        return toolkit.fix(f"build {name} with a loop", [*edits, *spelling.import_edits()])
 
     def _code(self, node, wrap: bool = True) -> str:
-        start, end = fixkit.span(self.ctx.file, node, outer=True)
+        start, end = toolkit.span(self.ctx.file, node, outer=True)
         text = self.ctx.file.text[start:end]
-        return fixkit.parenthesize_if_multiline(text) if wrap else text
+        return toolkit.parenthesize_if_multiline(text) if wrap else text
 
     def _statement(self, comp):
         """(statement line, small statement) when comp can be computed just before the statement."""
@@ -145,22 +145,22 @@ class ComplexComprehension(Rule):
                 for element in container.elements:
                     if element is parent:
                         break
-                    if not fixkit.pure(element.value):
+                    if not toolkit.pure(element.value):
                         return None, None
                 child, parent = container, file.parent(container)
                 continue
             if isinstance(parent, cst.Subscript) and parent.value is child and all(
-                    isinstance(e.slice, cst.Index) and fixkit.pure(e.slice.value) for e in parent.slice):
+                    isinstance(e.slice, cst.Index) and toolkit.pure(e.slice.value) for e in parent.slice):
                 child, parent = parent, file.parent(parent)
                 continue
             if isinstance(parent, cst.Arg) and parent.value is child and not parent.star:
                 call = file.parent(parent)
-                if not isinstance(call, cst.Call) or not fixkit.pure(call.func):
+                if not isinstance(call, cst.Call) or not toolkit.pure(call.func):
                     return None, None
                 for arg in call.args:
                     if arg is parent:
                         break
-                    if not fixkit.pure(arg.value):
+                    if not toolkit.pure(arg.value):
                         return None, None
                 child, parent = call, file.parent(call)
                 continue

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.analysis import fixkit
+from tsl.fix import toolkit
 from tsl.rules.base import Rule
 
 
@@ -39,7 +39,7 @@ class FStringFormat(Rule):
         elif node.format_spec is not None:
             self.report(node, message="f-string format specs are not supported in TorchScript", fix=self._fix(node))
 
-    @fixkit.guarded
+    @toolkit.guarded
     def _fix(self, node: cst.FormattedStringExpression):
         if node.equal is not None:
             return None
@@ -49,5 +49,5 @@ class FStringFormat(Rule):
         safe = node.conversion == "s" and node.format_spec is None
         dropped = f"!{node.conversion}" if node.conversion is not None else ""
         dropped += ":..." if node.format_spec is not None else ""
-        return fixkit.fix(f"drop {dropped} (plain {{}})", [fixkit.replace(self.ctx.file, node, "{" + inner + "}")],
+        return toolkit.fix(f"drop {dropped} (plain {{}})", [toolkit.replace(self.ctx.file, node, "{" + inner + "}")],
                           safe)

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.analysis import fixkit
+from tsl.fix import toolkit
 from tsl.rules.base import Rule
 
 
@@ -42,12 +42,12 @@ class UnsupportedAugmentedAssignment(Rule):
             self.report(node, message="@= is not supported in TorchScript; write x = x @ y",
                         fix=self._fix(node, "@", ("Tensor",)))
 
-    @fixkit.guarded
+    @toolkit.guarded
     def _fix(self, node: cst.AugAssign, operator: str, *safe_types):
-        if not fixkit.pure(node.target) or fixkit.contains_comment(node.target):
+        if not toolkit.pure(node.target) or toolkit.contains_comment(node.target):
             return None
         file = self.ctx.file
-        target = fixkit.source(file, node.target)
-        text = f"{target} = {target} {operator} {fixkit.operand(file, node.value)}"
-        safe = fixkit.types_for(self.ctx).of(node.target) in safe_types
-        return fixkit.fix(f"rewrite as {target} = {target} {operator} ...", [fixkit.replace(file, node, text)], safe)
+        target = toolkit.source(file, node.target)
+        text = f"{target} = {target} {operator} {toolkit.operand(file, node.value)}"
+        safe = toolkit.types_for(self.ctx).of(node.target) in safe_types
+        return toolkit.fix(f"rewrite as {target} = {target} {operator} ...", [toolkit.replace(file, node, text)], safe)

@@ -2,8 +2,8 @@ import re
 
 import libcst as cst
 
-from tsl.analysis import fixkit
-from tsl.analysis.values import global_kind, literal_kind
+from tsl.fix import toolkit
+from tsl.model.values import global_kind, literal_kind
 from tsl.rules.base import Rule
 
 TYPE_COMMENT = re.compile(r"#\s*type:\s*\(")
@@ -87,29 +87,29 @@ class MissingTypeHint(Rule):
     def fixable(cls) -> bool:
         return True
 
-    @fixkit.guarded
+    @toolkit.guarded
     def _default_fix(self, function: cst.FunctionDef, param: cst.Param):
         file = self.ctx.file
-        kind = fixkit.value_type(file, param.default)
+        kind = toolkit.value_type(file, param.default)
         if kind is None:
             return None
-        spelling = fixkit.Spelling(file)
+        spelling = toolkit.Spelling(file)
         name = param.name.value
-        start = fixkit.span(file, param.name)[1]
+        start = toolkit.span(file, param.name)[1]
         if kind[0] not in ("List", "Dict"):
-            annotation = fixkit.render(kind, spelling)
-            edit = fixkit.edit_between(file, start, fixkit.span(file, param.default, outer=True)[0], f": {annotation} = ")
-            return fixkit.fix(f"annotate {name}: {annotation}", [edit, *spelling.import_edits()])
+            annotation = toolkit.render(kind, spelling)
+            edit = toolkit.edit_between(file, start, toolkit.span(file, param.default, outer=True)[0], f": {annotation} = ")
+            return toolkit.fix(f"annotate {name}: {annotation}", [edit, *spelling.import_edits()])
         if not isinstance(param.default, (cst.List, cst.Dict)):
             return None  # a global list would be read in compiled code
-        return fixkit.none_default_fix(self.ctx, function, param)
+        return toolkit.none_default_fix(self.ctx, function, param)
 
-    @fixkit.guarded
+    @toolkit.guarded
     def _range_fix(self, param: cst.Param):
         if param.default is not None or param.star:
             return None
         name = param.name.value
-        return fixkit.fix(f"annotate {name}: int", [fixkit.insert_after(self.ctx.file, param.name, ": int")])
+        return toolkit.fix(f"annotate {name}: int", [toolkit.insert_after(self.ctx.file, param.name, ": int")])
 
     def _default_kind(self, default):
         if default is None:
@@ -119,7 +119,7 @@ class MissingTypeHint(Rule):
         return literal_kind(default, self.ctx.file)
 
     def _has_type_comment(self, node: cst.FunctionDef) -> bool:
-        if not TYPE_COMMENT.search(self.ctx.file.text):  # no need for positions (tsl.pipeline: speed)
+        if not TYPE_COMMENT.search(self.ctx.file.text):  # no need for positions (tsl.run.pipeline: speed)
             return False
         position = self.ctx.file.position(node)
         lines = self.ctx.file.lines[position.start.line - 1 : position.end.line]

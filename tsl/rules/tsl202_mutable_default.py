@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.analysis import fixkit
+from tsl.fix import toolkit
 from tsl.rules.base import Rule
 
 MUTABLE_CALLS = {"builtins.list", "builtins.dict", "list", "dict"}
@@ -60,6 +60,6 @@ class MutableDefault(Rule):
     def fixable(cls) -> bool:
         return True
 
-    @fixkit.guarded
+    @toolkit.guarded
     def _fix(self, node: cst.FunctionDef, param: cst.Param):
-        return fixkit.none_default_fix(self.ctx, node, param)
+        return toolkit.none_default_fix(self.ctx, node, param)

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.analysis.types import annotation_kind
+from tsl.model.types import annotation_kind
 from tsl.rules.base import Rule
 
 

@@ -1,7 +1,7 @@
 import libcst as cst
 
-from tsl.analysis.torch_tables import TENSOR_ATTRIBUTES, UNSUPPORTED_TENSOR_METHODS, UNSUPPORTED_TENSOR_PROPERTIES
-from tsl.analysis.types import param_types, rebound, type_tested
+from tsl.model.torch_tables import TENSOR_ATTRIBUTES, UNSUPPORTED_TENSOR_METHODS, UNSUPPORTED_TENSOR_PROPERTIES
+from tsl.model.types import param_types, rebound, type_tested
 from tsl.rules.base import Rule
 
 LIST_OPS = {"torch.cat", "torch.concat", "torch.concatenate", "torch.stack", "torch.hstack", "torch.vstack",

@@ -1,7 +1,7 @@
 import libcst as cst
 
-from tsl.analysis.flow import Flow
-from tsl.analysis.types import parameters
+from tsl.model.flow import Flow
+from tsl.model.types import parameters
 from tsl.rules.base import Rule
 
 

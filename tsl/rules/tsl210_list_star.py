@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.analysis.types import param_types
+from tsl.model.types import param_types
 from tsl.rules.base import Rule
 
 

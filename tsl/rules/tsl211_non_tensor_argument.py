@@ -1,8 +1,8 @@
 import libcst as cst
 
-from tsl.analysis.index import FunctionInfo
-from tsl.analysis.walk import statements
-from tsl.analysis.types import attributes, param_types, parameters, self_attribute
+from tsl.model.index import FunctionInfo
+from tsl.frontend.walk import statements
+from tsl.model.types import attributes, param_types, parameters, self_attribute
 from tsl.rules.base import Rule
 
 LITERALS = {

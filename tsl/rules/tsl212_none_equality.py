@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.analysis.types import param_types, rebound
+from tsl.model.types import param_types, rebound
 from tsl.rules.base import Rule
 
 KNOWN = {"Tensor", "Optional", "int", "float", "bool", "str", "List", "Tuple", "Dict"}

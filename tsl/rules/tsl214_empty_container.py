@@ -1,7 +1,7 @@
 import libcst as cst
 
-from tsl.analysis.types import param_types
-from tsl.analysis.walk import statements
+from tsl.model.types import param_types
+from tsl.frontend.walk import statements
 from tsl.rules.base import Rule
 
 NUMBER_METHODS = {"item", "dim", "numel", "size", "nelement", "ndimension", "stride", "element_size"}

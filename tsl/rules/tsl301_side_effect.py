@@ -1,8 +1,8 @@
 import libcst as cst
 
-from tsl.analysis import fixkit
-from tsl.analysis.index import EXPORT, SCRIPT
-from tsl.analysis.values import global_kind
+from tsl.fix import toolkit
+from tsl.model.index import EXPORT, SCRIPT
+from tsl.model.values import global_kind
 from tsl.rules.base import Rule
 
 IO_PREFIXES = ("logging.", "time.", "os.", "random.", "sys.stdout.", "sys.stderr.", "sys.stdin.")
@@ -69,13 +69,13 @@ class SideEffect(Rule):
     def fixable(cls) -> bool:
         return True
 
-    @fixkit.guarded
+    @toolkit.guarded
     def _fix(self, call: cst.Call):
         return self._guard_fix(call) or self._ignore_fix()
 
     def _guard_fix(self, call: cst.Call):
         file = self.ctx.file
-        statement = fixkit.enclosing(file, call, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
+        statement = toolkit.enclosing(file, call, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
         if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
             return None
         small = statement.body[0]
@@ -83,16 +83,16 @@ class SideEffect(Rule):
             if small.value is not call or len(small.targets) != 1 or not isinstance(small.targets[0].target, cst.Name):
                 return None
             target = small.targets[0].target
-            uses = [n for n in fixkit.names_in(self.ctx.function.node) if n.value == target.value and n is not target]
+            uses = [n for n in toolkit.names_in(self.ctx.function.node) if n.value == target.value and n is not target]
             if uses:
                 return None
         elif not isinstance(small, cst.Expr):
             return None
-        spelling = fixkit.Spelling(file)
-        edit = fixkit.wrap_statement(file, statement, f"if not {spelling.torch()}.jit.is_scripting()")
+        spelling = toolkit.Spelling(file)
+        edit = toolkit.wrap_statement(file, statement, f"if not {spelling.torch()}.jit.is_scripting()")
         if edit is None:
             return None
-        return fixkit.fix("run it only when not scripting (if not torch.jit.is_scripting():)",
+        return toolkit.fix("run it only when not scripting (if not torch.jit.is_scripting():)",
                           [edit, *spelling.import_edits()])
 
     def _ignore_fix(self):
@@ -115,15 +115,15 @@ class SideEffect(Rule):
             return None
         if node.returns is None and _returns_value(node):
             return None
-        indent = fixkit.indentation_of(self.ctx.file, node)
+        indent = toolkit.indentation_of(self.ctx.file, node)
         if indent is None:
             return None
-        spelling = fixkit.Spelling(self.ctx.file)
-        decorator = f"@{spelling.torch()}.jit.ignore{fixkit.newline(self.ctx.file)}{indent}"
-        return fixkit.fix(
+        spelling = toolkit.Spelling(self.ctx.file)
+        decorator = f"@{spelling.torch()}.jit.ignore{toolkit.newline(self.ctx.file)}{indent}"
+        return toolkit.fix(
             f"decorate {function.name} with @torch.jit.ignore (it stays a Python call: the compiled module "
             f"can no longer be saved with torch.jit.save)",
-            [fixkit.insert_before(self.ctx.file, node, decorator), *spelling.import_edits()],
+            [toolkit.insert_before(self.ctx.file, node, decorator), *spelling.import_edits()],
             safe=False,
         )
 

@@ -1,8 +1,8 @@
 import libcst as cst
 
-from tsl.analysis import fixkit
-from tsl.analysis.blank import attribute_names
-from tsl.analysis.values import global_kind, literal_kind
+from tsl.fix import toolkit
+from tsl.frontend.blank import attribute_names
+from tsl.model.values import global_kind, literal_kind
 from tsl.rules.base import Rule
 
 
@@ -60,17 +60,17 @@ class ExternalGlobal(Rule):
     def fixable(cls) -> bool:
         return True
 
-    @fixkit.guarded
+    @toolkit.guarded
     def _fix(self, node: cst.Name):
         file = self.ctx.file
-        found = fixkit.single_global_assignment(file, node)
+        found = toolkit.single_global_assignment(file, node)
         if found is None:
             return None
         value, defined = found
-        statement = fixkit.top_level_statement(file, defined)
+        statement = toolkit.top_level_statement(file, defined)
         if statement is None or not isinstance(statement, cst.SimpleStatementLine):
             return None
-        kind = fixkit.value_type(file, value)
+        kind = toolkit.value_type(file, value)
         if kind is None and literal_kind(value, file) == "Tensor":
             kind = ("Tensor",)
         if kind is None:
@@ -91,7 +91,7 @@ class ExternalGlobal(Rule):
                      if index.file is file), None)
         if info is None or info.node is not klass or not self.ctx.program.is_module(info):
             return None
-        if file.position(assignment).start.line >= fixkit.first_line(file, klass):
+        if file.position(assignment).start.line >= toolkit.first_line(file, klass):
             return None  # the class body would run before the global exists
         params = list(function.node.params.posonly_params) + list(function.node.params.params)
         if not params:
@@ -100,19 +100,19 @@ class ExternalGlobal(Rule):
         existing = _class_binding(klass, node.value, file.hidden_methods.get(klass.name.value, []))
         if existing == "other":
             return None
-        edits = [fixkit.replace(file, node, f"{self_name}.{node.value}")]
-        spelling = fixkit.Spelling(file)
+        edits = [toolkit.replace(file, node, f"{self_name}.{node.value}")]
+        spelling = toolkit.Spelling(file)
         if existing is None:
             where = _class_body_start(file, klass)
             if where is None:
                 return None
             at, indent, gap = where
-            annotation = f"{spelling.typing('Final')}[{fixkit.render(kind, spelling)}]"
-            text = f"{fixkit.newline(file)}{indent}{node.value}: {annotation} = {node.value}"
-            edits.append(fixkit.edit_between(file, at, at, text))
+            annotation = f"{spelling.typing('Final')}[{toolkit.render(kind, spelling)}]"
+            text = f"{toolkit.newline(file)}{indent}{node.value}: {annotation} = {node.value}"
+            edits.append(toolkit.edit_between(file, at, at, text))
             if gap is not None:  # a blank line between the attributes and the first method
-                edits.append(fixkit.edit_between(file, gap, gap, fixkit.newline(file)))
-        return fixkit.fix(
+                edits.append(toolkit.edit_between(file, gap, gap, toolkit.newline(file)))
+        return toolkit.fix(
             f"make {node.value} a Final class attribute and read it as {self_name}.{node.value}",
             [*edits, *spelling.import_edits()],
             safe=kind[0] != "List",
@@ -126,18 +126,18 @@ class ExternalGlobal(Rule):
         if isinstance(params.star_arg, (cst.Param, cst.ParamStar)) or params.kwonly_params or params.star_kwarg:
             return None
         ordered = list(params.posonly_params) + list(params.params)
-        if not ordered or file.position(assignment).start.line >= fixkit.first_line(file, function):
+        if not ordered or file.position(assignment).start.line >= toolkit.first_line(file, function):
             return None
         last = ordered[-1]
         anchor = last.default or last.annotation or last.name
         if isinstance(anchor, cst.Annotation):
             anchor = anchor.annotation
-        end = fixkit.span(file, anchor, outer=True)[1]
-        spelling = fixkit.Spelling(file)
-        text = f", {node.value}: {fixkit.render(kind, spelling)} = {node.value}"
-        return fixkit.fix(
+        end = toolkit.span(file, anchor, outer=True)[1]
+        spelling = toolkit.Spelling(file)
+        text = f", {node.value}: {toolkit.render(kind, spelling)} = {node.value}"
+        return toolkit.fix(
             f"pass {node.value} as a parameter default (changes the signature)",
-            [fixkit.edit_between(file, end, end, text), *spelling.import_edits()],
+            [toolkit.edit_between(file, end, end, text), *spelling.import_edits()],
             safe=False,
         )
 
@@ -204,11 +204,11 @@ def _class_body_start(file, klass: cst.ClassDef):
         return None
     statements = list(body.body)
     first = statements[0]
-    indent = fixkit.indentation_of(file, first)
+    indent = toolkit.indentation_of(file, first)
     if indent is None:
         return None
-    line = fixkit.first_line(file, first) - len(first.leading_lines) - 1  # the line ending in ':'
-    if fixkit.is_docstring(first):
+    line = toolkit.first_line(file, first) - len(first.leading_lines) - 1  # the line ending in ':'
+    if toolkit.is_docstring(first):
         line = file.position(statements.pop(0)).end.line
     ours = False
     while statements and _is_our_attribute(statements[0]) and not statements[0].leading_lines:
@@ -217,8 +217,8 @@ def _class_body_start(file, klass: cst.ClassDef):
     gap = None
     if statements and not ours and isinstance(statements[0], (cst.FunctionDef, cst.ClassDef)) and \
             not statements[0].leading_lines:
-        gap = fixkit.line_starts(file.text)[fixkit.first_line(file, statements[0]) - 1]
-    return fixkit.line_end(file, line), indent, gap
+        gap = toolkit.line_starts(file.text)[toolkit.first_line(file, statements[0]) - 1]
+    return toolkit.line_end(file, line), indent, gap
 
 
 def _is_our_attribute(statement) -> bool:

@@ -1,7 +1,7 @@
 import libcst as cst
 
-from tsl.analysis import fixkit
-from tsl.analysis.types import attributes, self_attribute
+from tsl.fix import toolkit
+from tsl.model.types import attributes, self_attribute
 from tsl.rules.base import Rule
 
 INDEXED = {"ModuleList", "Sequential"}
@@ -86,29 +86,29 @@ class ModuleIndex(Rule):
     def fixable(cls) -> bool:
         return True
 
-    @fixkit.guarded
+    @toolkit.guarded
     def _fix(self, node: cst.Subscript, index):
         file = self.ctx.file
         if not isinstance(index, cst.Name):
             return None
-        loop = fixkit.enclosing(file, node, (cst.For, cst.FunctionDef, cst.Lambda))
+        loop = toolkit.enclosing(file, node, (cst.For, cst.FunctionDef, cst.Lambda))
         while isinstance(loop, cst.For) and not (isinstance(loop.target, cst.Name) and loop.target.value == index.value):
-            loop = fixkit.enclosing(file, loop, (cst.For, cst.FunctionDef, cst.Lambda))
+            loop = toolkit.enclosing(file, loop, (cst.For, cst.FunctionDef, cst.Lambda))
         if not isinstance(loop, cst.For) or loop.orelse is not None or loop.asynchronous is not None:
             return None
         container = _range_len_of(file, loop.iter)
-        if container is None or fixkit.source(file, container) != fixkit.source(file, node.value):
+        if container is None or toolkit.source(file, container) != toolkit.source(file, node.value):
             return None
         subscripts, other_uses = [], 0
-        for name in fixkit.names_in(loop.body):
+        for name in toolkit.names_in(loop.body):
             if name.value != index.value:
                 continue
-            if fixkit._is_rebinding(file, name) or isinstance(file.parent(name), (cst.AugAssign, cst.For)):
+            if toolkit._is_rebinding(file, name) or isinstance(file.parent(name), (cst.AugAssign, cst.For)):
                 return None  # the index is rebound inside the loop
             element = file.parent(file.parent(name))
             subscript = file.parent(element) if isinstance(element, cst.SubscriptElement) else None
             if isinstance(subscript, cst.Subscript) and len(subscript.slice) == 1 and \
-                    fixkit.source(file, subscript.value) == fixkit.source(file, container):
+                    toolkit.source(file, subscript.value) == toolkit.source(file, container):
                 holder = file.parent(subscript)
                 if isinstance(holder, (cst.AssignTarget, cst.Del, cst.AugAssign)):
                     return None
@@ -122,15 +122,15 @@ class ModuleIndex(Rule):
         if not hasattr(self, "_reserved"):
             self._reserved = {}
         reserved = self._reserved.setdefault(id(self.ctx.function.node), set())
-        element_name = fixkit.fresh_name(file, base, reserved, self.ctx.function.node)
-        container_text = fixkit.source(file, container)
+        element_name = toolkit.fresh_name(file, base, reserved, self.ctx.function.node)
+        container_text = toolkit.source(file, container)
         header = f"{index.value}, {element_name} in enumerate({container_text})" if other_uses else \
             f"{element_name} in {container_text}"
-        start = fixkit.span(file, loop.target, outer=True)[0]
-        end = fixkit.span(file, loop.iter, outer=True)[1]
-        edits = [fixkit.edit_between(file, start, end, header)]
-        edits += [fixkit.replace(file, subscript, element_name) for subscript in subscripts]
-        return fixkit.fix(f"iterate over {container_text} instead of indexing it", edits)
+        start = toolkit.span(file, loop.target, outer=True)[0]
+        end = toolkit.span(file, loop.iter, outer=True)[1]
+        edits = [toolkit.edit_between(file, start, end, header)]
+        edits += [toolkit.replace(file, subscript, element_name) for subscript in subscripts]
+        return toolkit.fix(f"iterate over {container_text} instead of indexing it", edits)
 
 
 def _range_len_of(file, expr):
@@ -143,4 +143,4 @@ def _range_len_of(file, expr):
     if expr.args[0].keyword or expr.args[0].star or inner.args[0].keyword or inner.args[0].star:
         return None
     value = inner.args[0].value
-    return value if fixkit.pure(value) else None
+    return value if toolkit.pure(value) else None

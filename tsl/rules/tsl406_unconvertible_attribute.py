@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.analysis.types import attributes, self_attribute
+from tsl.model.types import attributes, self_attribute
 from tsl.rules.base import Rule
 
 BAD = {

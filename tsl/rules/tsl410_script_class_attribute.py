@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.analysis.types import self_attribute
+from tsl.model.types import self_attribute
 from tsl.rules.base import Rule
 
 

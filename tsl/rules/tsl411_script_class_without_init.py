@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.analysis.index import ClassInfo
+from tsl.model.index import ClassInfo
 from tsl.rules.base import Rule
 
 

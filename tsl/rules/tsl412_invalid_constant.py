@@ -1,7 +1,7 @@
 import libcst as cst
 
-from tsl.analysis.types import attributes
-from tsl.analysis.self_attributes import Span
+from tsl.model.types import attributes
+from tsl.model.self_attributes import Span
 from tsl.rules.base import Rule
 
 NOT_CONSTANT = {"dict": "a dict", "Tensor": "a Tensor", "mixed": "a dict"}
@@ -57,7 +57,7 @@ class InvalidConstant(Rule):
                                                         f"{NOT_CONSTANT[value.kind]}, which is not a valid constant")
 
     def _in_file(self, node) -> bool:
-        if isinstance(node, Span):  # read from CPython's tree (tsl.analysis.self_attributes)
+        if isinstance(node, Span):  # read from CPython's tree (tsl.model.self_attributes)
             return node.relpath == self.ctx.file.relpath
         try:
             return self.ctx.file.position(node) is not None

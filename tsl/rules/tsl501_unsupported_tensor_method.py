@@ -1,7 +1,7 @@
 import libcst as cst
 
-from tsl.analysis.torch_tables import TORCH_VERSION, UNSUPPORTED_TENSOR_METHODS, UNSUPPORTED_TENSOR_PROPERTIES
-from tsl.analysis.types import attributes, self_attribute
+from tsl.model.torch_tables import TORCH_VERSION, UNSUPPORTED_TENSOR_METHODS, UNSUPPORTED_TENSOR_PROPERTIES
+from tsl.model.types import attributes, self_attribute
 from tsl.rules.base import Rule
 
 OTHER_KINDS = {"module", "ModuleList", "Sequential", "ModuleDict", "object", "class", "unknown"}

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.analysis import fixkit
+from tsl.fix import toolkit
 from tsl.rules.base import Rule
 
 
@@ -54,21 +54,21 @@ class TolistAnnotation(Rule):
     def fixable(cls) -> bool:
         return True
 
-    @fixkit.guarded
+    @toolkit.guarded
     def _fix(self, node: cst.Call):
         file = self.ctx.file
         parent = file.parent(node)
         function = self.ctx.function.node
         if not isinstance(parent, cst.Return) or parent.value is not node or function.returns is None:
             return None
-        if fixkit.enclosing(file, node, (cst.FunctionDef, cst.Lambda)) is not function:
+        if toolkit.enclosing(file, node, (cst.FunctionDef, cst.Lambda)) is not function:
             return None
-        kind = fixkit.annotation_type(file, function.returns)
+        kind = toolkit.annotation_type(file, function.returns)
         if kind is None or kind[0] != "List":
             return None
-        spelling = fixkit.Spelling(file)
-        annotation = fixkit.source(file, function.returns.annotation)
-        start, end = fixkit.span(file, node, outer=True)
+        spelling = toolkit.Spelling(file)
+        annotation = toolkit.source(file, function.returns.annotation)
+        start, end = toolkit.span(file, node, outer=True)
         text = f"{spelling.torch()}.jit.annotate({annotation}, {file.text[start:end]})"
-        return fixkit.fix(f"annotate the result: torch.jit.annotate({annotation}, ...)",
-                          [fixkit.edit_between(file, start, end, text), *spelling.import_edits()])
+        return toolkit.fix(f"annotate the result: torch.jit.annotate({annotation}, ...)",
+                          [toolkit.edit_between(file, start, end, text), *spelling.import_edits()])

@@ -2,7 +2,7 @@ import re
 
 import libcst as cst
 
-from tsl.analysis.walk import iter_nodes
+from tsl.frontend.walk import iter_nodes
 from tsl.finding import WARNING
 from tsl.rules.base import Rule
 

@@ -1,7 +1,6 @@
 """`tsl check --verify`: the glue between the CLI and the runner (no torch here)."""
 from __future__ import annotations
 
-import sys
 from typing import Optional
 
 from tsl.config import ConfigError

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from tsl.analysis.source import module_name_for
+from tsl.frontend.source import module_name_for
 from tsl.discovery import relative
 from tsl.finding import ERROR, Finding, Step
-from tsl.rules import rule_by_code
+from tsl.rules.catalog import rule_by_code
 from tsl.verify import INSTALL_HINT, torch_installed
 from tsl.verify.errors import FRAME, first_line, is_under, parse_compiler_error
 from tsl.verify.settings import VerifySettings
@@ -411,7 +411,7 @@ class Verifier:
         finding = Finding(path=path, line=line, column=column, end_line=line, end_column=end_column or column + 1,
                           code=code, name=rule.name, severity=severity or rule.severity, message=message,
                           chains=tuple(chains), hint=hint if hint is not None else (rule.hint or None))
-        from tsl.engine import suppressed
+        from tsl.lint.suppression import suppressed
 
         if suppressed(finding, self.lines(path)):
             return None

@@ -4,7 +4,7 @@
 no LibCST nodes), with names resolved the way LibCST's ScopeProvider and
 QualifiedNameProvider resolve them (`tests/test_ast_index.py` compares the two
 on every fixture and on real code). The LibCST tree is then only built for the
-files whose functions are compiled, when their rules run (`tsl.pipeline`).
+files whose functions are compiled, when their rules run (`tsl.run.pipeline`).
 """
 from __future__ import annotations
 
@@ -12,16 +12,15 @@ import ast
 import builtins
 from typing import Iterable, Optional
 
-from tsl.analysis.emission import IS_SCRIPTING
-from tsl.analysis.index import (
-    OVERLOAD,
+from tsl.model.emission import IS_SCRIPTING
+from tsl.model.index import (
     SCRIPT,
     ClassInfo,
     FileIndex,
     FunctionInfo,
     _SCRIPT_WORD,
 )
-from tsl.analysis.source import resolve_relative
+from tsl.frontend.source import resolve_relative
 
 _BUILTINS = frozenset(dir(builtins))
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -316,7 +315,7 @@ class _ScopeTree:
 
     def release(self) -> None:
         """Cut the scopes' cycles (a binding refers to its scope), so that they go without
-        the cycle collector (tsl.pipeline runs with it off)."""
+        the cycle collector (tsl.run.pipeline runs with it off)."""
         for scope in (self.module, *self.scopes.values()):
             scope.bindings = {}
             scope.parent = None
@@ -352,7 +351,7 @@ class _ScopeTree:
         return found
 
 
-# -- emission: ast twin of tsl.analysis.emission ----------------------------------
+# -- emission: ast twin of tsl.model.emission ----------------------------------
 
 
 def _static_truth(expr, truth_of_call) -> Optional[bool]:

@@ -9,13 +9,13 @@ effective configuration (Config.fingerprint()), holding:
   while its key matches.
 - checks.pickle: {relpath: (key, compiled context, FileCheck, {other relpath:
   key}, manifest)}, the findings of each file's compiled functions with what
-  they depended on; tsl.pipeline reuses one only while all of that holds.
+  they depended on; tsl.run.pipeline reuses one only while all of that holds.
 - results/<manifest>.pickle: the last few whole results, named after the
   manifest (every file's path, hash and module). A run where nothing changed
   loads one of these and parses nothing.
 
 Cross-file effects need no invalidation: they are recomputed from the reports
-on every run whose manifest is new (see tsl.pipeline).
+on every run whose manifest is new (see tsl.run.pipeline).
 
 Pickles are read with an unpickler that only builds tsl's own data classes and
 plain containers. A cache that cannot be read or written costs a warning on
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Callable, Optional
 
 if TYPE_CHECKING:
     from tsl.config import Config
-    from tsl.engine import Result
+    from tsl.result import Result
 
 CACHE_DIR = ".tsl_cache"
 FORMAT = 1
@@ -47,11 +47,11 @@ _ALLOWED = {
     ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "dict"), ("builtins", "list"),
     ("builtins", "tuple"),
     ("tsl.finding", "Finding"), ("tsl.finding", "Step"), ("tsl.finding", "Fix"), ("tsl.finding", "Edit"),
-    ("tsl.analysis.index", "FileIndex"), ("tsl.analysis.index", "FunctionInfo"),
-    ("tsl.analysis.index", "ClassInfo"),
-    ("tsl.analysis.targets", "EntryPoint"),
-    ("tsl.pipeline", "FileReport"), ("tsl.pipeline", "FileStub"), ("tsl.pipeline", "FileCheck"),
-    ("tsl.pipeline", "Recorded"), ("tsl.pipeline", "DetachedFunctionInfo"), ("tsl.pipeline", "DetachedClassInfo"),
+    ("tsl.model.index", "FileIndex"), ("tsl.model.index", "FunctionInfo"),
+    ("tsl.model.index", "ClassInfo"),
+    ("tsl.model.program", "EntryPoint"),
+    ("tsl.run.pipeline", "FileReport"), ("tsl.run.pipeline", "FileStub"), ("tsl.run.pipeline", "FileCheck"),
+    ("tsl.run.pipeline", "Recorded"), ("tsl.run.pipeline", "DetachedFunctionInfo"), ("tsl.run.pipeline", "DetachedClassInfo"),
 }
 
 
@@ -120,7 +120,7 @@ class Cache:
         found = self._read(self.folder / "results" / f"{manifest}.pickle", tuple)
         if found is None or len(found) != 3:
             return None
-        from tsl.engine import Result
+        from tsl.result import Result
 
         files, findings, entry_points = found
         return Result(findings=findings, files=files, entry_points=entry_points)

@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Optional, Sequence, TypeVar
 import libcst as cst
 from libcst.metadata import BuiltinScope, ComprehensionScope, GlobalScope
 
-from tsl.analysis.source import SourceFile
+from tsl.frontend.source import SourceFile
 from tsl.finding import Edit, Fix
 
 NEWLINE = re.compile(r"\r\n|\r|\n")

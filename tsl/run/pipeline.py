@@ -1,7 +1,7 @@
 """How `check` runs: parallel, cached, with the whole-program work done on summaries.
 
 1. **Summaries** (per file; in worker processes when the run is big enough).
-   Each file is indexed from CPython's parser (`tsl.analysis.ast_index`, the
+   Each file is indexed from CPython's parser (`tsl.frontend.cpython_index`, the
    same index LibCST would give, ~10x cheaper): a picklable `FileReport` that
    depends on nothing but the file, which is what the cache keeps per file. A
    file CPython rejects is indexed with LibCST (TSL001, or newer syntax). A
@@ -10,7 +10,7 @@
 2. **Program** (in the parent). Entry points and reachability on the summaries:
    what each entry point compiles, with which owner class, through which chains.
 3. **Rules** (per file with compiled functions). LibCST parses the file, without
-   the bodies its rules never read (`tsl.analysis.blank`; not for --fix), and the
+   the bodies its rules never read (`tsl.frontend.blank`; not for --fix), and the
    rules run on its compiled functions with the whole Program at hand: the
    detached summaries get their nodes back on first use (`_Hydrator`, which keeps
    an LRU of trees per process). Each check records what
@@ -35,18 +35,20 @@ import sys
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Optional
+from typing import TYPE_CHECKING, Iterable, Optional
 
-from tsl.analysis.index import ClassInfo, FunctionInfo
-from tsl.analysis.source import ParseFailure, decode
+from tsl.model.index import ClassInfo, FunctionInfo
+from tsl.model.program import Program
+from tsl.result import Result
+from tsl.frontend.source import ParseFailure, decode
 from tsl.finding import Finding
 
 if TYPE_CHECKING:
-    from tsl.analysis.index import FileIndex
-    from tsl.analysis.targets import Compiled, Program
-    from tsl.cache import Cache
+    from tsl.model.index import FileIndex
+    from tsl.model.program import Program
+    from tsl.run.cache import Cache
     from tsl.config import Config
-    from tsl.engine import Input, Result
+    from tsl.result import Input, Result
 
 # Below this much work a process pool costs more than it saves.
 POOL_MIN_BYTES = 256 * 1024
@@ -108,7 +110,7 @@ def _lazy_dead(self):
     if dead is None:
         node = self.node
         if node is not None:
-            from tsl.analysis.emission import dead_nodes
+            from tsl.model.emission import dead_nodes
 
             dead = self.__dict__["dead"] = dead_nodes(node.body, self.__dict__["file"].qualified_names)
     return dead
@@ -249,9 +251,9 @@ def referenced_modules(index: "FileIndex") -> set[str]:
 
 def summarize(item: "Input", data: bytes, config: "Config") -> FileReport:
     """Index one file: from CPython's parser, or from LibCST when CPython rejects it."""
-    from tsl import engine
-    from tsl.analysis.index import build_index
-    from tsl.analysis.source import parse_source
+    from tsl.lint import engine
+    from tsl.model.index import build_index
+    from tsl.frontend.source import parse_source
 
     report = FileReport(relpath=item.relpath)
     index = _index_from_ast(item, data)
@@ -268,7 +270,7 @@ def summarize(item: "Input", data: bytes, config: "Config") -> FileReport:
     return report
 
 
-# The index comes from CPython's parser (tsl.analysis.ast_index); LibCST parses a file
+# The index comes from CPython's parser (tsl.frontend.cpython_index); LibCST parses a file
 # only when its rules run. TSL_AST_INDEX=0 builds it from LibCST, as tsl did before.
 _AST_INDEX = os.environ.get("TSL_AST_INDEX", "1") != "0"
 
@@ -278,8 +280,8 @@ def _index_from_ast(item: "Input", data: bytes) -> Optional["FileIndex"]:
     (LibCST then says why, or parses syntax newer than this Python)."""
     if not _AST_INDEX:
         return None
-    from tsl.analysis.ast_index import build_index_from_ast
-    from tsl.analysis.source import cpython_parse, module_name_for
+    from tsl.frontend.cpython_index import build_index_from_ast
+    from tsl.frontend.source import cpython_parse, module_name_for
 
     try:
         text, _ = decode(data)
@@ -307,7 +309,7 @@ def syntax_check(item: "Input", data: bytes, config: "Config") -> FileReport:
 
     CPython's compiler is several times faster than LibCST's parser; when it
     rejects the file, the full summary gives LibCST's own TSL001 message."""
-    from tsl.analysis.source import cpython_parse
+    from tsl.frontend.source import cpython_parse
 
     try:
         text, _ = decode(data)
@@ -344,7 +346,7 @@ def without_calls(index: "FileIndex") -> "FileIndex":
 
 
 def plans_of(program: "Program", tasks: list[tuple[str, list]]) -> dict[str, tuple[set, set, set]]:
-    """What each checked file's parse keeps (tsl.analysis.blank): its compiled top-level functions,
+    """What each checked file's parse keeps (tsl.frontend.blank): its compiled top-level functions,
     its compiled methods, and its classes that own compiled code or are a base of one that does
     (the rules read their __init__ for attribute types)."""
     plans = {}
@@ -363,11 +365,11 @@ def plans_of(program: "Program", tasks: list[tuple[str, list]]) -> dict[str, tup
 
 
 def _blanked(data: bytes, plan: Optional[tuple[set, set, set]]) -> tuple[Optional[str], Optional[ast.Module], dict]:
-    """(the text to parse for a checked file (tsl.analysis.blank), or None to parse it all;
+    """(the text to parse for a checked file (tsl.frontend.blank), or None to parse it all;
     CPython's tree of the file, or None if CPython rejects it; per kept class, its methods
     that went)."""
-    from tsl.analysis.blank import blank
-    from tsl.analysis.source import cpython_parse
+    from tsl.frontend.blank import blank
+    from tsl.frontend.source import cpython_parse
 
     try:
         text, _ = decode(data)
@@ -531,7 +533,7 @@ class _Trees:
     def release(self) -> None:
         """Free the scope analysis of the files dropped so far (call it when no rule runs:
         a rule may still hold a scope of a file dropped while it ran)."""
-        from tsl.analysis.self_attributes import release_view
+        from tsl.model.self_attributes import release_view
 
         for source in self.released:
             source.metadata.release()
@@ -589,7 +591,7 @@ class _Hydrator:
             self.recorder.record.files.add(relpath)
         found = self.trees.get(relpath)
         if found is None:
-            from tsl.analysis.source import parse_source
+            from tsl.frontend.source import parse_source
 
             path, data = read_input(self.inputs, relpath)
             text, tree, hidden = _blanked(data, self.plans.get(relpath) if self.blank else None)
@@ -635,8 +637,8 @@ class FileCheck:
 
 def check_file(program: "Program", hydrator: _Hydrator, config: "Config", relpath: str, records: list) -> FileCheck:
     """Run the rules on one file's compiled functions (records: keys, owners and chains)."""
-    from tsl import engine
-    from tsl.analysis.targets import Compiled
+    from tsl.lint import engine, suppression
+    from tsl.model.program import Compiled
 
     recorder = _Recorder()
     tracking = _fresh_program(program, recorder)
@@ -659,10 +661,10 @@ def check_file(program: "Program", hydrator: _Hydrator, config: "Config", relpat
                 if owner[0] != relpath:
                     recorder.record.files.add(owner[0])
             compiled.append(Compiled(function, owner_info, dict(chains)))
-        if engine.FILE_NOQA.search(source.text):
+        if suppression.FILE_NOQA.search(source.text):
             return FileCheck([], recorder.record)
         found = engine.run_rules(source, tracking, compiled, config)
-        return FileCheck(engine.filter_findings(source, found, config), recorder.record)
+        return FileCheck(suppression.filter_findings(source, found, config), recorder.record)
     finally:
         hydrator.recorder = None
         hydrator.trees.pinned = None
@@ -726,12 +728,12 @@ def read_input(inputs: dict, relpath: str) -> tuple[Path, bytes]:
 
 
 def _summary(kind: str, relpath: str, inputs: dict, config: "Config") -> FileReport:
-    from tsl.engine import Input
+    from tsl.result import Input
 
     try:
         path, data = read_input(inputs, relpath)
     except ParseFailure as failure:
-        from tsl import engine
+        from tsl.lint import engine
 
         report = FileReport(relpath=relpath)
         if config.enabled("TSL001"):
@@ -757,10 +759,9 @@ def _serve(conn, config: "Config", inputs: dict, budget: int, blank: bool = True
                 _, number, task = message
                 reply = ("ok", number, _summary(*task, inputs, config))
             elif kind == "program":
-                from tsl import engine
 
                 indexes, plans = pickle_loads(message[1])
-                program = engine.Program(indexes)
+                program = Program(indexes)
                 hydrator = _HYDRATOR = _Hydrator({i.file.relpath: i for i in indexes}, inputs, local.trees, blank)
                 hydrator.plans = plans
                 _quiet_collector()
@@ -799,7 +800,7 @@ class _Workers:
     def __init__(self, count: int, config: "Config", inputs: dict, budget: int, blank: bool = True):
         import multiprocessing
 
-        from tsl.rules import all_rules
+        from tsl.rules.catalog import all_rules
 
         all_rules()  # imported once here, not in every worker
         context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
@@ -958,7 +959,7 @@ def manifest_of(prepared: list[Prepared]) -> str:
 
 def run(items: Iterable["Input"], config: "Config", jobs: int = 1, cache: Optional["Cache"] = None,
         prefilter: bool = True, blank: bool = True) -> "Result":
-    """blank: parse each checked file without the bodies its rules never read (tsl.analysis.blank)."""
+    """blank: parse each checked file without the bodies its rules never read (tsl.frontend.blank)."""
     prepared = prepare(items)
     manifest = manifest_of(prepared)
     if cache is not None:
@@ -1064,9 +1065,9 @@ def _still_valid(entry, key, context: str, program: "Program", keys: dict, manif
 def _assemble(prepared: list[Prepared], reports: list[Optional[FileReport]], config: "Config", executor,
               cache: Optional["Cache"], manifest: str) -> tuple["Result", dict]:
     """The whole-program step, then the rules on each file's compiled functions."""
-    from tsl import engine
+    from tsl.lint import engine
 
-    result = engine.Result()
+    result = Result()
     findings: list[Finding] = []
     indexes = []
     for p, report in zip(prepared, reports):
@@ -1079,7 +1080,7 @@ def _assemble(prepared: list[Prepared], reports: list[Optional[FileReport]], con
         findings += report.file_findings
         if report.index is not None:
             indexes.append(report.index)
-    program = engine.Program(indexes)
+    program = Program(indexes)
     result.entry_points = program.entry_points()
     by_file: dict[str, list] = {}
     for record in program.compiled(result.entry_points):

@@ -7,7 +7,7 @@ statically dead is skipped, and so is what follows an always-returning
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable, Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import libcst as cst
 

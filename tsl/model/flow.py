@@ -15,7 +15,7 @@ from typing import Optional
 
 import libcst as cst
 
-from tsl.analysis.walk import iter_nodes
+from tsl.frontend.walk import iter_nodes
 
 STATIC_CALLS = {"isinstance", "hasattr", "is_scripting", "is_tracing", "_is_tracing", "callable"}
 

@@ -7,9 +7,9 @@ from typing import Optional
 
 import libcst as cst
 
-from tsl.analysis.emission import dead_nodes
-from tsl.analysis.source import SourceFile
-from tsl.analysis.walk import children, iter_nodes
+from tsl.model.emission import dead_nodes
+from tsl.frontend.source import SourceFile
+from tsl.frontend.walk import children, iter_nodes
 
 SCRIPT = {"torch.jit.script", "torch.jit._script.script"}
 IGNORE = {"torch.jit.ignore", "torch.jit.unused", "torch._jit_internal.ignore", "torch._jit_internal.unused"}

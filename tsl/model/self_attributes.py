@@ -14,9 +14,9 @@ import os
 import tokenize
 from typing import Optional
 
-from tsl.analysis.ast_index import _Builder, _full_name, child_nodes
-from tsl.analysis.source import cpython_parse
-from tsl.analysis.values import call_literal_kind
+from tsl.frontend.cpython_index import _Builder, _full_name, child_nodes
+from tsl.frontend.source import cpython_parse
+from tsl.model.values import call_literal_kind
 
 # TSL_AST_ATTRIBUTES=0: read them from LibCST's tree, as before (blank.py then keeps them).
 AST_ATTRIBUTES = os.environ.get("TSL_AST_ATTRIBUTES", "1") != "0"
@@ -68,7 +68,7 @@ def view_of(file) -> Optional[AstView]:
 
 def release_view(file) -> None:
     """Drop the file's AstView and cut its cycles (the view and the file refer to each other,
-    and so do its scopes and their bindings): tsl.pipeline runs with the collector off."""
+    and so do its scopes and their bindings): tsl.run.pipeline runs with the collector off."""
     view = file.__dict__.pop("_tsl_ast_view", None)
     if view is not None:
         view.builder.scopes.release()
@@ -143,7 +143,7 @@ class SelfAssignments:
 
     def _target(self, target, value, view: Optional[AstView] = None, scope=False) -> None:
         """view, scope: where value comes from, when not this method (a helper's return)."""
-        from tsl.analysis.types import AttrValue
+        from tsl.model.types import AttrValue
 
         view = view or self.view
         scope = self.scope if scope is False else scope
@@ -260,7 +260,7 @@ def _segment(lines: list[str], node) -> str:
 
 def value_kind(value, view: AstView, scope, program):
     """types._value_kind for a CPython expression (scope None: LibCST would find none)."""
-    from tsl.analysis.types import AttrValue, call_kind, reference_kind
+    from tsl.model.types import AttrValue, call_kind, reference_kind
 
     span = Span(view.file, value)
     if type(value) is ast.Constant and value.value is None:

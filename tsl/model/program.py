@@ -11,7 +11,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
-from tsl.analysis.index import SCRIPT, ClassInfo, FileIndex, FunctionInfo, is_torch_module_base
+from tsl.model.index import SCRIPT, ClassInfo, FileIndex, FunctionInfo, is_torch_module_base
 from tsl.finding import Step
 
 Chain = tuple[Step, ...]

@@ -6,7 +6,7 @@ for a body, and the values of module-level assignments that no kept code names
 become `(...)`, each keeping its lines, so that every kept node has the same
 position as in the real file and LibCST (and its scope analysis) has far less to
 do. What `__init__` assigns to self is read from CPython's tree instead
-(tsl.analysis.self_attributes). Defs that call `X.trace(...)` stay, as TSL601
+(tsl.model.self_attributes). Defs that call `X.trace(...)` stay, as TSL601
 reads every torch.jit.trace call in the module, and so do defs that declare
 `global` (they assign the module's names, which TSL3xx reads); a file that
 reaches `trace` any other way (importing it by name, passing it around) is parsed
@@ -19,9 +19,9 @@ import ast
 import re
 from typing import Iterable, Optional
 
-from tsl.analysis.ast_index import walk_nodes
-from tsl.analysis.self_attributes import AST_ATTRIBUTES
-from tsl.analysis.source import split_lines
+from tsl.frontend.cpython_index import walk_nodes
+from tsl.model.self_attributes import AST_ATTRIBUTES
+from tsl.frontend.source import split_lines
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -156,7 +156,7 @@ def blank(text: str, tree: ast.Module, functions: set[str], methods: set[tuple[s
 
     A kept class keeps the bodies of its compiled methods, `forward` and the methods those
     name as `self.NAME`. What `__init__` and its helpers assign to self is read from CPython's
-    tree (tsl.analysis.self_attributes), what the others assign from the index
+    tree (tsl.model.self_attributes), what the others assign from the index
     (FunctionInfo.self_assigned)."""
     stay = _must_stay(tree, text)
     if stay is None:

@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING, Optional
 
 import libcst as cst
 
-from tsl.analysis.index import is_torch_module_base
-from tsl.analysis.values import literal_kind
+from tsl.model.index import is_torch_module_base
+from tsl.model.values import literal_kind
 
 if TYPE_CHECKING:
-    from tsl.analysis.index import ClassInfo, FunctionInfo
-    from tsl.analysis.source import SourceFile
-    from tsl.analysis.targets import Program
+    from tsl.model.index import ClassInfo, FunctionInfo
+    from tsl.frontend.source import SourceFile
+    from tsl.model.program import Program
 
 TENSOR_NAMES = {"torch.Tensor", "torch.tensor", "Tensor"}
 SCALARS = {"int": "int", "float": "float", "bool": "bool", "str": "str", "complex": "complex",
@@ -283,7 +283,7 @@ def _value_kind(value: cst.BaseExpression, file: "SourceFile", program: "Program
 
 def call_kind(names: set[str], literal, value, program: "Program") -> AttrValue:
     """What `self.x = f(...)` holds, from f's qualified names; literal() is the call's literal_kind."""
-    from tsl.analysis.index import ClassInfo
+    from tsl.model.index import ClassInfo
 
     if names & PARTIAL:
         return AttrValue("partial", value)
@@ -303,7 +303,7 @@ def call_kind(names: set[str], literal, value, program: "Program") -> AttrValue:
 
 def reference_kind(names: set[str], value, program: "Program") -> AttrValue:
     """What `self.x = NAME` (or a dotted name) holds, from its qualified names."""
-    from tsl.analysis.index import ClassInfo
+    from tsl.model.index import ClassInfo
 
     target = program.lookup(names)
     if isinstance(target, ClassInfo):
@@ -528,7 +528,7 @@ def attributes(program: "Program", klass: "ClassInfo") -> ClassAttributes:
 def _read_assignments(function: "FunctionInfo", program: "Program", attrs: ClassAttributes, klass) -> list[str]:
     """Add what function assigns to self to attrs; the self.* methods it calls (helpers).
     From CPython's tree when the file has one (blank.py may have left the body out of LibCST's)."""
-    from tsl.analysis.self_attributes import AST_ATTRIBUTES, SelfAssignments, view_of
+    from tsl.model.self_attributes import AST_ATTRIBUTES, SelfAssignments, view_of
 
     view = view_of(function.file) if AST_ATTRIBUTES else None
     found = view.method(function) if view is not None else None

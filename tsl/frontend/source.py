@@ -20,7 +20,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from tsl.analysis.walk import install_fast_visit, parent_map
+from tsl.frontend.walk import install_fast_visit, parent_map
 
 METADATA = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
 install_fast_visit()
@@ -359,9 +359,9 @@ class SourceFile:
     package: str
     metadata: LazyMetadata = None  # type: ignore[assignment]
     lines: list[str] = field(default_factory=list)
-    # class -> its methods (CPython's defs) left out of the parse (tsl.analysis.blank)
+    # class -> its methods (CPython's defs) left out of the parse (tsl.frontend.blank)
     hidden_methods: dict[str, list] = field(default_factory=dict)
-    # CPython's tree of text, when the caller had it (taken by tsl.analysis.self_attributes.view_of)
+    # CPython's tree of text, when the caller had it (taken by tsl.model.self_attributes.view_of)
     cpython_tree: Optional[ast.Module] = None
 
     def meta(self, provider, node: cst.CSTNode, default=None):
@@ -431,7 +431,7 @@ def resolve_relative(name: str, package: str) -> str:
 def parse_source(path: Path, relpath: str, data: Optional[bytes] = None,
                  parse_text: Optional[str] = None, cpython_tree: Optional[ast.Module] = None) -> SourceFile:
     """parse_text: what LibCST parses instead of the text, line for line the same where kept
-    (tsl.analysis.blank); the SourceFile's text and lines stay the file's own.
+    (tsl.frontend.blank); the SourceFile's text and lines stay the file's own.
     cpython_tree: CPython's tree of the text, if the caller has it (saves parsing it again)."""
     if data is None:
         data = path.read_bytes()

@@ -6,7 +6,7 @@ from typing import Optional
 import libcst as cst
 from libcst.metadata import GlobalScope
 
-from tsl.analysis.source import SourceFile
+from tsl.frontend.source import SourceFile
 
 TENSOR_FACTORIES = {
     f"torch.{name}"

@@ -1,1 +1,0 @@
-"""What torch.jit.script compiles: sources, indexes, emission and reachability."""

@@ -1,0 +1,1 @@
+"""Fixes: the toolkit rules build them with, and applying their edits to text."""

@@ -1,0 +1,1 @@
+"""The front end: source files, the CPython index, blanking and tree helpers."""

@@ -1,0 +1,1 @@
+"""Running the rules on one file: the engine, the rule context and suppressions."""

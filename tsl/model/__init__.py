@@ -1,0 +1,1 @@
+"""What the compiler sees: the index, the program's reachability, types, flow and emission."""
