@@ -13,7 +13,7 @@ from tests.test_real_code import torchvision_models  # noqa: F401 (a fixture)
 from tsl.frontend.cpython_index import build_index_from_ast
 from tsl.model.index import build_index
 from tsl.frontend.source import ParseFailure, parse_source
-from tsl.run.pipeline import FileStub, detach
+from tsl.run.detached import FileStub, detach
 
 ROOT = Path(__file__).resolve().parents[1]
 

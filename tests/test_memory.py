@@ -1,4 +1,4 @@
-"""tsl runs with the cycle collector off (tsl.run.pipeline._quiet_collector): the reference
+"""tsl runs with the cycle collector off (tsl.run.memory.quiet_collector): the reference
 cycles it makes are cut where they are made, so memory goes back without the collector."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from libcst.metadata import ScopeProvider
 from tsl.frontend.cpython_index import build_index_from_ast
 from tsl.model.self_attributes import release_view, view_of
 from tsl.frontend.source import ParentNodeProvider, parse_source
-from tsl.run.pipeline import FileStub
+from tsl.run.detached import FileStub
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "resnet.py"
 

@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import tsl.run.pipeline as pipeline
+from tsl.run import plan, workers
 from reference_engine import entry_keys, reference_check
 from tsl.run.cache import Cache
 from tsl.config import Config
@@ -91,7 +92,7 @@ def test_small_runs_use_no_pool(tmp_path, monkeypatch):
     def no_pool(*args, **kwargs):
         raise AssertionError("worker processes were started for one small file")
 
-    monkeypatch.setattr(pipeline, "_Workers", no_pool)
+    monkeypatch.setattr(pipeline, "Workers", no_pool)
     result = check(_inputs(tmp_path), Config(root=tmp_path), jobs=8)
     assert [f.code for f in result.findings] == ["TSL101"]
 
@@ -206,17 +207,17 @@ def _compare_prefilter(root: Path):
 
 def test_prefilter_skips_only_what_cannot_matter(tmp_path, monkeypatch):
     for text in (HELPERS, MIXIN, PLAIN, BROKEN):
-        assert not pipeline.may_hold_entry(text.encode(), "helpers_a", frozenset({b"pkg"}))
+        assert not plan.may_hold_entry(text.encode(), "helpers_a", frozenset({b"pkg"}))
     # a subclass of a checked module class names the module it imports from
     sub = SUBCLASS.format(imp="", model="model_d").encode()
-    assert pipeline.may_hold_entry(sub, "sub_e", frozenset({b"model_d"}))
-    assert pipeline.may_hold_entry(SUBCLASS.format(imp=".", model="m").encode(), "pkg.sub", frozenset())
+    assert plan.may_hold_entry(sub, "sub_e", frozenset({b"model_d"}))
+    assert plan.may_hold_entry(SUBCLASS.format(imp=".", model="m").encode(), "pkg.sub", frozenset())
     # inside the torch package, relative imports and local names are torch.*
-    assert pipeline.may_hold_entry(b"class A(Base):\n    pass\n", "torch.ao.quant", frozenset())
+    assert plan.may_hold_entry(b"class A(Base):\n    pass\n", "torch.ao.quant", frozenset())
     _project(tmp_path, package=False, parts=["helpers", "mixin", "plain", "model", "sub", "broken"])
     kinds = []
-    work = pipeline._summary
-    monkeypatch.setattr(pipeline, "_summary", lambda kind, relpath, *rest: kinds.append((kind, relpath))
+    work = workers.summary_task
+    monkeypatch.setattr(workers, "summary_task", lambda kind, relpath, *rest: kinds.append((kind, relpath))
                         or work(kind, relpath, *rest))
     result = _compare_prefilter(tmp_path)
     # deferred at first, then analysed because the model refers to them
@@ -252,13 +253,14 @@ def test_parallel_check_never_imports_torch(tmp_path):
     script = (
         "import sys\n"
         "import tsl.run.pipeline as p\n"
+        "import tsl.run.workers as w\n"
         "p.POOL_MIN_BYTES = 0\n"
-        "work = p.check_file\n"
+        "work = w.check_file\n"
         "def checked(*args):\n"
         "    report = work(*args)\n"
         "    assert 'torch' not in sys.modules, 'a worker imported torch'\n"
         "    return report\n"
-        "p.check_file = checked\n"
+        "w.check_file = checked\n"
         "from tsl.cli import main\n"
         "try:\n"
         "    main(['check', '.', '--jobs', '2', '--format', 'json'])\n"

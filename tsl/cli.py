@@ -178,7 +178,7 @@ def _write_stdout(data: bytes) -> None:
 
 
 def _default_jobs() -> int:
-    from tsl.run.pipeline import default_jobs
+    from tsl.run.workers import default_jobs
 
     return default_jobs()
 

@@ -50,8 +50,9 @@ _ALLOWED = {
     ("tsl.model.index", "FileIndex"), ("tsl.model.index", "FunctionInfo"),
     ("tsl.model.index", "ClassInfo"),
     ("tsl.model.program", "EntryPoint"),
-    ("tsl.run.pipeline", "FileReport"), ("tsl.run.pipeline", "FileStub"), ("tsl.run.pipeline", "FileCheck"),
-    ("tsl.run.pipeline", "Recorded"), ("tsl.run.pipeline", "DetachedFunctionInfo"), ("tsl.run.pipeline", "DetachedClassInfo"),
+    ("tsl.run.summaries", "FileReport"), ("tsl.run.checking", "FileCheck"), ("tsl.run.recording", "Recorded"),
+    ("tsl.run.detached", "FileStub"), ("tsl.run.detached", "DetachedFunctionInfo"),
+    ("tsl.run.detached", "DetachedClassInfo"),
 }
 
 

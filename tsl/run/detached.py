@@ -1,0 +1,152 @@
+"""Indexes without their LibCST nodes (picklable), and giving them their nodes back."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+from tsl.model.index import ClassInfo, FunctionInfo
+from tsl.frontend.source import ParseFailure
+
+if TYPE_CHECKING:
+    from tsl.run.trees import Hydrator
+    from tsl.model.index import FileIndex
+
+
+class FileStub:
+    """The SourceFile of a detached index: path and module, the rest on demand.
+
+    Any other attribute (text, module, position(), qualified_names(), ...)
+    parses the file in this process first (see Hydrator)."""
+
+    def __init__(self, relpath: str, module_name: str, package: str):
+        self.relpath = relpath
+        self.module_name = module_name
+        self.package = package
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") or _HYDRATOR is None:
+            raise AttributeError(name)
+        return getattr(_HYDRATOR.source(self.relpath), name)
+
+    def __getstate__(self):
+        return (self.relpath, self.module_name, self.package)
+
+    def __setstate__(self, state) -> None:
+        self.relpath, self.module_name, self.package = state
+
+
+def _lazy(name: str):
+    def get(self):
+        value = self.__dict__[name]
+        if value is None and _HYDRATOR is not None:
+            try:
+                _HYDRATOR.source(self.__dict__["file"].relpath)
+            except ParseFailure:  # CPython parses it, LibCST does not: nothing to look at
+                return None
+            value = self.__dict__[name]
+        return value
+
+    def set(self, value) -> None:
+        self.__dict__[name] = value
+
+    return property(get, set)
+
+
+def _lazy_dead(self):
+    """What the compiler does not emit in this function: computed on first use (it needs the scopes)."""
+    dead = self.__dict__["dead"]
+    if dead is None:
+        node = self.node
+        if node is not None:
+            from tsl.model.emission import dead_nodes
+
+            dead = self.__dict__["dead"] = dead_nodes(node.body, self.__dict__["file"].qualified_names)
+    return dead
+
+
+def _set_dead(self, value) -> None:
+    self.__dict__["dead"] = value
+
+
+class DetachedFunctionInfo(FunctionInfo):
+    """A FunctionInfo without its node; the node comes back on first use (in a process that runs rules)."""
+
+    node = _lazy("node")
+    dead = property(_lazy_dead, _set_dead)
+
+
+class DetachedClassInfo(ClassInfo):
+    node = _lazy("node")
+
+
+Nodes = dict  # detach(): {(class or "", function or ""): (node, dead)}; nodes_by_line(): {(class, name, line): node}
+
+
+def detach(index: "FileIndex") -> tuple["FileIndex", Nodes]:
+    """The index without LibCST nodes (picklable), and the nodes it had.
+
+    Positions were copied into the index when it was built."""
+    stub = FileStub(index.file.relpath, index.file.module_name, index.file.package)
+    nodes: Nodes = {}
+    index.file = stub
+    for name, function in index.functions.items():
+        nodes[("", name)] = (function.node, function.dead)
+        function.__class__ = DetachedFunctionInfo
+        function.node, function.file, function.dead = None, stub, None
+    for class_name, klass in index.classes.items():
+        nodes[(class_name, "")] = (klass.node, None)
+        klass.__class__ = DetachedClassInfo
+        klass.node, klass.file = None, stub
+        for name, method in klass.methods.items():
+            nodes[(class_name, name)] = (method.node, method.dead)
+            method.__class__ = DetachedFunctionInfo
+            method.node, method.file, method.dead = None, stub, None
+    return index, nodes
+
+
+def nodes_by_line(source) -> Nodes:
+    """{(class or "", function or "", line of the def): node} for the top-level and class-level defs."""
+    import libcst as cst
+
+    nodes: Nodes = {}
+    for statement in source.module.body:
+        if isinstance(statement, cst.FunctionDef):
+            nodes[("", statement.name.value, source.def_start(statement)[0])] = statement
+        elif isinstance(statement, cst.ClassDef):
+            name = statement.name.value
+            nodes[(name, "", source.def_start(statement)[0])] = statement
+            for inner in statement.body.body:
+                if isinstance(inner, cst.FunctionDef):
+                    nodes[(name, inner.name.value, source.def_start(inner)[0])] = inner
+    return nodes
+
+
+def attach(index: "FileIndex", source, nodes: Nodes) -> None:
+    """Give a detached index (built from the same bytes) its nodes back; `dead` follows on first use."""
+    index.file = source
+    for name, function in index.functions.items():
+        function.__dict__.update(node=nodes.get(("", name, function.line)), dead=None, file=source)
+    for class_name, klass in index.classes.items():
+        klass.__dict__.update(node=nodes.get((class_name, "", klass.line)), file=source)
+        for name, method in klass.methods.items():
+            method.__dict__.update(node=nodes.get((class_name, name, method.line)), dead=None, file=source)
+
+
+def dry(index: "FileIndex") -> None:
+    """Detach an attached index again (its nodes are dropped)."""
+    source = index.file
+    stub = FileStub(source.relpath, source.module_name, source.package)
+    index.file = stub
+    for function in index.functions.values():
+        function.__dict__.update(node=None, dead=None, file=stub)
+    for klass in index.classes.values():
+        klass.__dict__.update(node=None, file=stub)
+        for method in klass.methods.values():
+            method.__dict__.update(node=None, dead=None, file=stub)
+
+
+_HYDRATOR: Optional["Hydrator"] = None
+
+
+def use_hydrator(hydrator: Optional["Hydrator"]) -> None:
+    global _HYDRATOR
+    _HYDRATOR = hydrator

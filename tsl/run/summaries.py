@@ -1,0 +1,128 @@
+"""Per file, what the Program needs: the index from CPython's parser, or TSL001."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional
+
+from tsl.frontend.source import ParseFailure, decode
+from tsl.finding import Finding
+
+from tsl.run.detached import DetachedClassInfo, DetachedFunctionInfo, FileStub, detach
+from tsl.run.plan import digest_of
+
+if TYPE_CHECKING:
+    from tsl.model.index import FileIndex
+    from tsl.config import Config
+    from tsl.result import Input
+
+
+@dataclass
+class FileReport:
+    """What the Program needs from one file; picklable, no LibCST."""
+
+    relpath: str
+    index: Optional["FileIndex"] = None  # None: not parsed, or does not parse
+    file_findings: list[Finding] = field(default_factory=list)  # TSL001: reported whether compiled or not
+    light: bool = False  # only syntax-checked: the file could hold no entry point
+
+
+def summarize(item: "Input", data: bytes, config: "Config") -> FileReport:
+    """Index one file: from CPython's parser, or from LibCST when CPython rejects it."""
+    from tsl.lint import engine
+    from tsl.model.index import build_index
+    from tsl.frontend.source import parse_source
+
+    report = FileReport(relpath=item.relpath)
+    index = _index_from_ast(item, data)
+    if index is not None:
+        report.index = index
+        return report
+    try:
+        source = parse_source(item.path, item.relpath, data)
+    except ParseFailure as failure:
+        if config.enabled("TSL001"):
+            report.file_findings.append(engine.parse_error_finding(item.relpath, failure))
+        return report
+    report.index, _ = detach(build_index(source))
+    return report
+
+
+# The index comes from CPython's parser (tsl.frontend.cpython_index); LibCST parses a file
+# only when its rules run. TSL_AST_INDEX=0 builds it from LibCST, as tsl did before.
+_AST_INDEX = os.environ.get("TSL_AST_INDEX", "1") != "0"
+
+
+def _index_from_ast(item: "Input", data: bytes) -> Optional["FileIndex"]:
+    """The detached index from CPython's parser; None when CPython rejects the file
+    (LibCST then says why, or parses syntax newer than this Python)."""
+    if not _AST_INDEX:
+        return None
+    from tsl.frontend.cpython_index import build_index_from_ast
+    from tsl.frontend.source import cpython_parse, module_name_for
+
+    try:
+        text, _ = decode(data)
+    except ParseFailure:
+        return None
+    tree = cpython_parse(text, item.relpath)
+    if tree is None:
+        return None
+    module_name, package = module_name_for(item.path)
+    try:
+        index = build_index_from_ast(tree, FileStub(item.relpath, module_name, package), text)
+    except RecursionError:
+        return None
+    for function in index.functions.values():
+        function.__class__ = DetachedFunctionInfo
+    for klass in index.classes.values():
+        klass.__class__ = DetachedClassInfo
+        for method in klass.methods.values():
+            method.__class__ = DetachedFunctionInfo
+    return index
+
+
+def syntax_check(item: "Input", data: bytes, config: "Config") -> FileReport:
+    """For a file that cannot hold an entry point: only whether it parses.
+
+    CPython's compiler is several times faster than LibCST's parser; when it
+    rejects the file, the full summary gives LibCST's own TSL001 message."""
+    from tsl.frontend.source import cpython_parse
+
+    try:
+        text, _ = decode(data)
+    except ParseFailure:
+        return summarize(item, data, config)
+    if cpython_parse(text, item.relpath) is None:
+        return summarize(item, data, config)
+    return FileReport(relpath=item.relpath, light=True)
+
+
+def read_input(inputs: dict, relpath: str) -> tuple[Path, bytes]:
+    """A file's bytes: given, or read again, and then the same as when the run began."""
+    path, data, digest = inputs[relpath]
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ParseFailure(f"cannot read: {exc.strerror or exc}") from None
+        if digest_of(data) != digest:
+            raise ParseFailure("the file changed while tsl was checking it; run tsl again")
+    return path, data
+
+
+def summary_task(kind: str, relpath: str, inputs: dict, config: "Config") -> FileReport:
+    from tsl.result import Input
+
+    try:
+        path, data = read_input(inputs, relpath)
+    except ParseFailure as failure:
+        from tsl.lint import engine
+
+        report = FileReport(relpath=relpath)
+        if config.enabled("TSL001"):
+            report.file_findings.append(engine.parse_error_finding(relpath, failure))
+        return report
+    item = Input(path=path, relpath=relpath, data=data)
+    return syntax_check(item, data, config) if kind == "light" else summarize(item, data, config)
