@@ -4,12 +4,11 @@ There is a folder per build of tsl (its version and sources, so any change to
 a rule starts afresh; LibCST's and Python's versions) and, inside it, per
 effective configuration (Config.fingerprint()), holding:
 
-- files.pickle: {relpath: ((content hash, module, package), FileReport)}, the
+- files.pickle: {relpath: (FileKey, FileReport)}, the
   summary of each file. It depends only on the file, so an entry is valid
   while its key matches.
-- checks.pickle: {relpath: (key, compiled context, FileCheck, {other relpath:
-  key}, manifest)}, the findings of each file's compiled functions with what
-  they depended on; tsl.run.pipeline reuses one only while all of that holds.
+- checks.pickle: {relpath: CachedCheck}, the findings of each file's compiled
+  functions with what they depended on (tsl.run.records); tsl.run.pipeline reuses one only while all of that holds.
 - results/<manifest>.pickle: the last few whole results, named after the
   manifest (every file's path, hash and module). A run where nothing changed
   loads one of these and parses nothing.
@@ -53,6 +52,7 @@ _ALLOWED = {
     ("tsl.run.summaries", "FileReport"), ("tsl.run.checking", "FileCheck"), ("tsl.run.recording", "Recorded"),
     ("tsl.run.detached", "FileStub"), ("tsl.run.detached", "DetachedFunctionInfo"),
     ("tsl.run.detached", "DetachedClassInfo"),
+    ("tsl.run.records", "FileKey"), ("tsl.run.records", "CachedCheck"),
 }
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from tsl.frontend.source import ParseFailure
 from tsl.finding import Finding
 
+from tsl.run.records import FileTask
 from tsl.run.recording import Recorded, Recorder, fresh_program
 from tsl.run.trees import Hydrator
 
@@ -15,7 +16,6 @@ if TYPE_CHECKING:
     from tsl.config import Config
 
 
-Key = tuple[str, str]  # (class name or "", function name)
 
 
 @dataclass
@@ -26,8 +26,9 @@ class FileCheck:
     record: Recorded
 
 
-def check_file(program: "Program", hydrator: Hydrator, config: "Config", relpath: str, records: list) -> FileCheck:
-    """Run the rules on one file's compiled functions (records: keys, owners and chains)."""
+def check_file(program: "Program", hydrator: Hydrator, config: "Config", task: FileTask) -> FileCheck:
+    """Run the rules on one file's compiled functions."""
+    relpath = task.relpath
     from tsl.lint import engine, suppression
     from tsl.model.program import Compiled
 
@@ -44,14 +45,15 @@ def check_file(program: "Program", hydrator: Hydrator, config: "Config", relpath
     try:
         index = hydrator.indexes[relpath]
         compiled = []
-        for (class_name, name), owner, chains in records:
+        for record in task.records:
+            (class_name, name), owner = record.function, record.owner
             function = index.classes[class_name].methods[name] if class_name else index.functions[name]
             owner_info = None
             if owner is not None:
                 owner_info = hydrator.indexes[owner[0]].classes[owner[1]]
                 if owner[0] != relpath:
                     recorder.record.files.add(owner[0])
-            compiled.append(Compiled(function, owner_info, dict(chains)))
+            compiled.append(Compiled(function, owner_info, dict(record.chains)))
         if suppression.FILE_NOQA.search(source.text):
             return FileCheck([], recorder.record)
         found = engine.run_rules(source, tracking, compiled, config)

@@ -29,6 +29,7 @@ from tsl.frontend.source import ParseFailure
 from tsl.finding import Finding
 
 from tsl.run.plan import Prepared, manifest_of, prepare, referenced_modules
+from tsl.run.records import CachedCheck, CompiledRecord, FileTask, InputFile
 from tsl.run.recording import context_digest, still_valid
 from tsl.run.summaries import FileReport
 from tsl.run.trees import KEEP_BYTES
@@ -51,7 +52,7 @@ def run(items: Iterable["Input"], config: "Config", jobs: int = 1, cache: Option
             return cached
     # What was read from disk is read again where it is parsed: the parent and the workers
     # forked from it then do not all hold every file's bytes. The digest says it is the same.
-    inputs = {p.item.relpath: (p.item.path, p.item.data, p.key[0]) for p in prepared if p.error is None}
+    inputs = {p.item.relpath: InputFile(p.item.path, p.item.data, p.key.digest) for p in prepared if p.error is None}
     size = sum(p.size for p in prepared)
     for p in prepared:
         if p.item.data is None:
@@ -151,14 +152,14 @@ def _assemble(prepared: list[Prepared], reports: list[Optional[FileReport]], con
     by_file: dict[str, list] = {}
     for record in program.compiled(result.entry_points):
         function, owner = record.function, record.owner
-        by_file.setdefault(function.file.relpath, []).append((
+        by_file.setdefault(function.file.relpath, []).append(CompiledRecord(
             (function.class_name or "", function.name),
             (owner.file.relpath, owner.name) if owner is not None else None,
             tuple(record.chains.items()),
         ))
     keys = {p.item.relpath: p.key for p in prepared}
     known = cache.load_checks() if cache is not None else {}
-    checks: dict[str, tuple] = {}
+    checks: dict[str, CachedCheck] = {}
     tasks, sizes, contexts = [], [], {}
     for p in prepared:
         relpath = p.item.relpath
@@ -170,14 +171,15 @@ def _assemble(prepared: list[Prepared], reports: list[Optional[FileReport]], con
         if entry is not None and still_valid(entry, p.key, context, program, keys, manifest):
             checks[relpath] = entry
             continue
-        tasks.append((relpath, records))
+        tasks.append(FileTask(relpath, tuple(records)))
         sizes.append(p.size)
     if tasks:
-        for (relpath, _), check in zip(tasks, executor.checks(program, tasks, sizes)):
+        for task, check in zip(tasks, executor.checks(program, tasks, sizes)):
+            relpath = task.relpath
             files = {name: keys.get(name) for name in check.record.files if name != relpath}
-            checks[relpath] = (keys[relpath], contexts[relpath], check, files, manifest)
+            checks[relpath] = CachedCheck(keys[relpath], contexts[relpath], check, files, manifest)
     for entry in checks.values():
-        findings += entry[2].findings
+        findings += entry.check.findings
     unique = sorted(set(findings), key=repr)  # a total order first, so that ties come out the same every run
     result.findings = sorted(unique, key=Finding.sort_key)
     return result, checks

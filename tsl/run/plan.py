@@ -8,7 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Optional
 
 
+from tsl.run.records import FileKey
+
 if TYPE_CHECKING:
+    from tsl.run.records import FileTask
     from tsl.model.index import FileIndex
     from tsl.model.program import Program
     from tsl.result import Input
@@ -76,17 +79,17 @@ def without_calls(index: "FileIndex") -> "FileIndex":
     return light
 
 
-def plans_of(program: "Program", tasks: list[tuple[str, list]]) -> dict[str, tuple[set, set, set]]:
+def plans_of(program: "Program", tasks: list["FileTask"]) -> dict[str, tuple[set, set, set]]:
     """What each checked file's parse keeps (tsl.frontend.blank): its compiled top-level functions,
     its compiled methods, and its classes that own compiled code or are a base of one that does
     (the rules read their __init__ for attribute types)."""
     plans = {}
     for relpath, records in tasks:
-        functions = {name for (class_name, name), _, _ in records if not class_name}
-        methods = {(class_name, name) for (class_name, name), _, _ in records if class_name}
+        functions = {name for class_name, name in (r.function for r in records) if not class_name}
+        methods = {(class_name, name) for class_name, name in (r.function for r in records) if class_name}
         plans[relpath] = (functions, methods, set())
     indexes = {index.file.relpath: index for index in program.indexes}
-    owners = {owner for _, records in tasks for _, owner, _ in records if owner is not None}
+    owners = {r.owner for _, records in tasks for r in records if r.owner is not None}
     for relpath, name in sorted(owners):
         owner = indexes[relpath].classes.get(name) if relpath in indexes else None
         for klass in program.mro(owner) if owner is not None else ():
@@ -99,14 +102,14 @@ def plans_of(program: "Program", tasks: list[tuple[str, list]]) -> dict[str, tup
 class Prepared:
     item: "Input"
     data: Optional[bytes]  # None once dropped (see run): workers read the file again
-    key: tuple[str, str, str]  # (content hash, module, package)
+    key: FileKey
     error: Optional[str] = None  # cannot read
     size: int = 0
     may_hold: bool = True  # may_hold_entry, decided while the bytes were at hand
 
     @property
     def module_name(self) -> str:
-        return self.key[1]
+        return self.key.module
 
 
 def digest_of(data: bytes) -> str:
@@ -148,7 +151,7 @@ def prepare(items: Iterable["Input"]) -> list[Prepared]:
             except OSError as exc:
                 error = f"cannot read: {exc.strerror or exc}"
         digest = digest_of(data) if data is not None else "unreadable"
-        prepared.append(Prepared(item, data, (digest, module_name, package), error, len(data or b"")))
+        prepared.append(Prepared(item, data, FileKey(digest, module_name, package), error, len(data or b"")))
     tops = frozenset(p.module_name.split(".")[0].encode("utf-8") for p in prepared if p.module_name)
     for p in prepared:
         if p.data is not None:

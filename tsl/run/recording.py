@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Optional
 from tsl.model.index import ClassInfo
 
 if TYPE_CHECKING:
+    from tsl.run.records import CachedCheck, FileKey
     from tsl.model.program import Program
 
 
@@ -91,14 +92,14 @@ def context_digest(records: list) -> str:
     return hashlib.blake2b(repr(records).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
 
 
-def still_valid(entry, key, context: str, program: "Program", keys: dict, manifest: str) -> bool:
-    """Whether a cached FileCheck holds: same file, same compiled context, same answers outside it."""
-    old_key, old_context, check, files, old_manifest = entry
-    if old_key != key or old_context != context:
+def still_valid(entry: "CachedCheck", key: "FileKey", context: str, program: "Program", keys: dict,
+                manifest: str) -> bool:
+    """Whether a cached check holds: same file, same compiled context, same answers outside it."""
+    if entry.key != key or entry.context != context:
         return False
-    record = check.record
-    if record.everything and old_manifest != manifest:
+    record = entry.check.record
+    if record.everything and entry.manifest != manifest:
         return False
-    if any(keys.get(relpath) != file_key for relpath, file_key in files.items()):
+    if any(keys.get(relpath) != file_key for relpath, file_key in entry.files.items()):
         return False
     return all(info_key(program.lookup(names)) == answer for names, answer in record.lookups.items())

@@ -6,7 +6,7 @@ import gc
 import os
 from collections import OrderedDict
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, NamedTuple, Optional
 
 from tsl.frontend.source import ParseFailure, decode
 
@@ -48,6 +48,12 @@ def blanked(data: bytes, plan: Optional[tuple[set, set, set]]) -> tuple[Optional
     return text, tree, hidden
 
 
+class Kept(NamedTuple):
+    source: object  # SourceFile
+    nodes: Nodes
+    size: int  # bytes of source
+
+
 class Trees:
     """Parsed files kept in this process (with their metadata: ~90 bytes per byte of source).
 
@@ -56,7 +62,7 @@ class Trees:
 
     def __init__(self, budget: int):
         self.budget = budget
-        self.live: "OrderedDict[str, tuple]" = OrderedDict()  # relpath -> (source, nodes, size)
+        self.live: "OrderedDict[str, Kept]" = OrderedDict()
         self.size = 0
         self.on_drop = None  # called with the relpath of each dropped file
         self.pinned: Optional[str] = None
@@ -67,9 +73,9 @@ class Trees:
     def put(self, relpath: str, source, nodes: Nodes, size: int) -> None:
         if relpath in self.live:
             previous = self.live.pop(relpath)
-            self.released.append(previous[0])
-            self.size -= previous[2]
-        self.live[relpath] = (source, nodes, size)
+            self.released.append(previous.source)
+            self.size -= previous.size
+        self.live[relpath] = Kept(source, nodes, size)
         self.size += size
         # A file bigger than a quarter of the budget would push out many others: it is
         # only kept while in use (its caller holds it), and parsed again if needed later.
@@ -80,7 +86,7 @@ class Trees:
         self.checked.add(relpath)
         entry = self.live.get(relpath)
         if entry is not None:
-            metadata = getattr(entry[0], "metadata", None)
+            metadata = getattr(entry.source, "metadata", None)
             if metadata is not None and hasattr(metadata, "forget"):
                 metadata.forget()
         self.trim()
@@ -155,10 +161,10 @@ class Hydrator:
             source.hidden_methods = hidden
             nodes = nodes_by_line(source)
             self.trees.put(relpath, source, nodes, len(data))
-            found = (source, nodes)
+            found = Kept(source, nodes, len(data))
             if relpath not in self.trees.live:  # too big to keep: attached for this check only
                 self.transient.add(relpath)
-        source, nodes = found[0], found[1]
+        source, nodes = found.source, found.nodes
         if relpath not in self.attached:
             attach(self.indexes[relpath], source, nodes)
             self.attached.add(relpath)

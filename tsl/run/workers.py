@@ -16,6 +16,7 @@ from tsl.run.summaries import FileReport, summary_task
 from tsl.run.trees import Hydrator, Trees
 
 if TYPE_CHECKING:
+    from tsl.run.records import FileTask
     from tsl.config import Config
 
 
@@ -45,7 +46,7 @@ class Local:
     def summaries(self, tasks: list[tuple[str, str]], sizes: list[int]) -> list[FileReport]:
         return [summary_task(kind, relpath, self.inputs, self.config) for kind, relpath in tasks]
 
-    def checks(self, program: "Program", tasks: list[tuple[str, list]], sizes: list[int]) -> list[FileCheck]:
+    def checks(self, program: "Program", tasks: list["FileTask"], sizes: list[int]) -> list[FileCheck]:
         indexes = {index.file.relpath: index for index in program.indexes}
         hydrator = Hydrator(indexes, self.inputs, self.trees, self.blank)
         use_hydrator(hydrator)
@@ -53,8 +54,8 @@ class Local:
         results: list = [None] * len(tasks)
         quiet_collector()
         try:
-            for i, (relpath, records) in enumerate(tasks):
-                results[i] = check_file(program, hydrator, self.config, relpath, records)
+            for i, task in enumerate(tasks):
+                results[i] = check_file(program, hydrator, self.config, task)
             return results
         finally:
             gc.unfreeze()
@@ -88,8 +89,8 @@ def serve(conn, config: "Config", inputs: dict, budget: int, blank: bool = True)
                 quiet_collector()
                 continue
             elif kind == "check":
-                _, number, (relpath, records) = message
-                reply = ("ok", number, check_file(program, hydrator, config, relpath, records))
+                _, number, task = message
+                reply = ("ok", number, check_file(program, hydrator, config, task))
             else:
                 return
         except BaseException as exc:  # handed to the parent, which raises it
@@ -181,7 +182,7 @@ class Workers:
         self._run([[] for _ in self.conns], "summary", results, shared=[(i, tasks[i]) for i in order])
         return results
 
-    def checks(self, program: "Program", tasks: list[tuple[str, list]], sizes: list[int]) -> list[FileCheck]:
+    def checks(self, program: "Program", tasks: list["FileTask"], sizes: list[int]) -> list[FileCheck]:
         import pickle
 
         data = pickle.dumps(([without_calls(i) for i in program.indexes], plans_of(program, tasks)),
