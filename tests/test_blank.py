@@ -7,14 +7,16 @@ import json
 from pathlib import Path
 
 import libcst as cst
+import pytest
 
 from tests.test_real_code import torchvision_models  # noqa: F401 (a fixture)
-from tsl.frontend.blank import attribute_names, blank, blanked_text
+from tsl.frontend.blank import blank
 from tsl.config import Config
 from tsl.discovery import discover
 from tsl.run.pipeline import run
 from tsl.result import inputs_for
 from tsl.report.json import render
+from tsl.rules.catalog import all_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,7 +56,7 @@ def test_blanked_text_keeps_lines_and_what_is_named():
         "    def reset(self):\n        @staticmethod\n        def inner():\n            pass\n        return inner\n"
         "class Plain:\n    def method(self):\n        four = 4\n        return four\n"
     )
-    out = blanked_text(text, ast.parse(text), set(), {("Net", "forward")}, {"Net"})
+    out = blank(text, ast.parse(text), set(), {("Net", "forward")}, {"Net"})
     assert out is not None
     assert len(out.splitlines()) == len(text.splitlines())
     cst.parse_module(out)
@@ -69,7 +71,7 @@ def test_blanked_text_keeps_lines_and_what_is_named():
     assert "size = 3" in out  # Base: named as Net's base; class-level statements stay
     assert "return inner" not in out  # but not its methods' bodies
     assert "four = 4" not in out  # Plain: nothing names it
-    assert blanked_text("def f(): return 1\n", ast.parse("def f(): return 1\n"), set(), set(), set()) is None
+    assert blank("def f(): return 1\n", ast.parse("def f(): return 1\n"), set(), set(), set()) is None
 
 
 def test_defs_that_trace_stay_and_trace_by_name_keeps_everything():
@@ -80,35 +82,40 @@ def test_defs_that_trace_stay_and_trace_by_name_keeps_everything():
         "def other():\n    value = 1\n    return value\n"
     )
     tree = ast.parse(text)
-    out = blanked_text(text, tree, set(), {("Net", "forward")}, {"Net"})
+    out = blank(text, tree, set(), {("Net", "forward")}, {"Net"})
     assert "torch.jit.trace(model" in out and "value = 1" not in out
     aliased = "from torch.jit import trace\n" + text
-    assert blanked_text(aliased, ast.parse(aliased), set(), {("Net", "forward")}, {"Net"}) is None
+    assert blank(aliased, ast.parse(aliased), set(), {("Net", "forward")}, {"Net"}) is None
     passed = text + "tracer = torch.jit.trace\n"
-    assert blanked_text(passed, ast.parse(passed), set(), {("Net", "forward")}, {"Net"}) is None
+    assert blank(passed, ast.parse(passed), set(), {("Net", "forward")}, {"Net"}) is None
 
 
 def test_defs_that_declare_global_stay():
     text = ("import torch\nFLAG = False\n\n"
             "def enable():\n    global FLAG\n    FLAG = True\n\n"
             "def other():\n    value = 1\n    return value\n")
-    out = blanked_text(text, ast.parse(text), set(), set(), set())
+    out = blank(text, ast.parse(text), set(), set(), set())
     assert "FLAG = True" in out and "value = 1" not in out
 
 
 def test_methods_of_nested_classes_go_too():
     text = "class Outer:\n    class Inner:\n        def test(self):\n            value = 1\n            return value\n"
-    out = blanked_text(text, ast.parse(text), set(), set(), set())
+    out = blank(text, ast.parse(text), set(), set(), set())
     assert "value = 1" not in out and "class Inner:" in out
     assert len(out.splitlines()) == len(text.splitlines())
 
 
-def test_attribute_names_of_the_methods_that_go_are_kept_aside():
-    text = ("import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n        return x\n\n"
-            "    def describe(self):\n        value = self.SCALE\n        return config.depth\n")
-    out, hidden = blank(text, ast.parse(text), set(), {("Net", "forward")}, {"Net"})
-    assert "self.SCALE" not in out and "return x" in out
-    assert list(hidden) == ["Net"] and attribute_names(hidden["Net"]) == {"SCALE", "depth"}
+def test_a_blanked_method_still_counts_as_binding_the_attribute(tmp_path):
+    """TSL302's fix would shadow self.SCALE, which only a method left out of the parse assigns."""
+    (tmp_path / "net.py").write_text(
+        "import torch\n\nSCALE = 2.0\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
+        "        return x * SCALE\n\n    def describe(self):\n        self.SCALE = 1.0\n        return 0\n")
+    config = Config(root=tmp_path)
+    blanked = [f for f in run(inputs_for([tmp_path / "net.py"], tmp_path), config).findings if f.code == "TSL302"]
+    whole = [f for f in run(inputs_for([tmp_path / "net.py"], tmp_path), config, blank=False).findings
+             if f.code == "TSL302"]
+    assert blanked == whole and blanked
+    assert not any("self.SCALE" in edit.text for edit in blanked[0].fix.edits)
 
 
 def _write(root: Path, files: dict[str, str]) -> None:
@@ -152,7 +159,7 @@ def test_headers_of_defs_whose_bodies_go_are_reduced_line_for_line():
             "    async def other(self, x,\n              y=\")\", /):\n        return x\n\n"
             "    def forward(self, x):\n        return x\n\n"
             "@register\ndef model(pretrained: bool = False, **kwargs) -> Net:\n    return Net()\n")
-    out = blanked_text(text, ast.parse(text), set(), {("Net", "forward")}, {"Net"})
+    out = blank(text, ast.parse(text), set(), {("Net", "forward")}, {"Net"})
     assert len(out.splitlines()) == len(text.splitlines())
     cst.parse_module(out)
     ast.parse(out)
@@ -167,7 +174,7 @@ def test_values_of_globals_no_kept_code_names_go_line_for_line():
     text = ("import torch\ndefault_cfgs = generate({\n    'a': _cfg(url='x'),  # comment\n    'b': 2,\n})\n"
             "SCALE = [\n    1, 2]\nX: dict = {\n  1: 2}\n\n"
             "class Net(torch.nn.Module):\n    def forward(self, x):\n        return x * SCALE[0]\n")
-    out = blanked_text(text, ast.parse(text), set(), {("Net", "forward")}, {"Net"})
+    out = blank(text, ast.parse(text), set(), {("Net", "forward")}, {"Net"})
     assert len(out.splitlines()) == len(text.splitlines())
     cst.parse_module(out)
     lines = out.splitlines()
@@ -175,4 +182,23 @@ def test_values_of_globals_no_kept_code_names_go_line_for_line():
     assert "SCALE = [" in out and "1, 2]" in out  # forward reads it (TSL302 looks at its value)
     assert lines[7:9] == ["X: dict = (...", ")"]
     traced = text + "traced = torch.jit.trace(Net(), torch.ones(1))\n"  # TSL601 reads the module's calls
-    assert blanked_text(traced, ast.parse(traced), set(), {("Net", "forward")}, {"Net"}) is None
+    assert blank(traced, ast.parse(traced), set(), {("Net", "forward")}, {"Net"}) is None
+
+
+# What only a def that is not compiled shows: a `global` statement rebinding a module's name.
+REBOUND = ("import torch\nfrom torch import nn\n\nSCALE = 2.0\n\n\ndef set_scale(value: float):\n"
+           "    global SCALE\n    SCALE = value\n\n\nclass Scaled(nn.Module):\n    def forward(self, x):\n"
+           "        return x * SCALE\n")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rule", [r for r in all_rules() if r.code != "TSL001" and not r.code.startswith("TSL9")],
+                         ids=lambda r: r.code)
+def test_each_rule_declares_what_it_reads(rule, tmp_path):
+    """Run alone, a rule gets a parse blanked for what it declares (Rule.reads): if it read
+    anything else, its findings on the fixtures would differ from those on the whole parse."""
+    (tmp_path / "rebound.py").write_text(REBOUND)
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures"
+    inputs = inputs_for(sorted(fixtures.rglob("*.py")), fixtures) + inputs_for([tmp_path / "rebound.py"], tmp_path)
+    config = Config(root=fixtures, select=[rule.code])
+    assert run(inputs, config).findings == run(inputs, config, blank=False).findings

@@ -6,11 +6,11 @@ for a body, and the values of module-level assignments that no kept code names
 become `(...)`, each keeping its lines, so that every kept node has the same
 position as in the real file and LibCST (and its scope analysis) has far less to
 do. What `__init__` assigns to self is read from CPython's tree instead
-(tsl.model.self_attributes). Defs that call `X.trace(...)` stay, as TSL601
-reads every torch.jit.trace call in the module, and so do defs that declare
-`global` (they assign the module's names, which TSL3xx reads); a file that
-reaches `trace` any other way (importing it by name, passing it around) is parsed
-whole. `tests/test_blank.py` checks that the findings are the same with and
+(tsl.model.self_attributes). What else stays follows from what the enabled
+rules read (tsl.frontend.reads): for TRACE_CALLS, the defs that call
+`X.trace(...)`, and the whole file when it reaches `trace` any other way
+(importing it by name, passing it around); for GLOBAL_DEFINITIONS, the defs that
+declare `global` (they bind the module's names). `tests/test_blank.py` checks that the findings are the same with and
 without it; `--fix` never uses it.
 """
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Iterable, Optional
 
 from tsl.frontend.cpython_index import walk_nodes
 from tsl.model.self_attributes import AST_ATTRIBUTES
+from tsl.frontend.reads import ALL, GLOBAL_DEFINITIONS, TRACE_CALLS
 from tsl.frontend.source import split_lines
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -76,20 +77,25 @@ def _kept_parts(klass: ast.ClassDef, kept: set[str], stay: frozenset) -> list:
 
 
 _TRACE = {"trace", "trace_module"}
-_MAY_STAY = re.compile(r"\b(?:trace|trace_module|global)\b")  # names and keywords are whole words
+_WORDS = {  # what is read -> the whole word that may keep code for it (names and keywords are whole words)
+    TRACE_CALLS: ("trace", re.compile(r"\b(?:trace|trace_module)\b")),
+    GLOBAL_DEFINITIONS: ("global", re.compile(r"\bglobal\b")),
+}
 
 
-def _may_stay(text: str) -> bool:
-    return ("trace" in text or "global" in text) and _MAY_STAY.search(text) is not None
+def _may_stay(text: str, reads: frozenset) -> bool:
+    return any(word in text and pattern.search(text) is not None
+               for read, (word, pattern) in _WORDS.items() if read in reads)
 
 
-def _must_stay(tree: ast.Module, text: str) -> Optional[set[int]]:
-    """The ids of the defs whose bodies must stay whatever the plan: those that call
-    `X.trace(...)` (TSL601 reads every torch.jit.trace call) and those that declare
-    `global` (they assign the module's names, which TSL3xx reads). None when trace is
-    reached any other way (imported by name, passed around): then nothing may go."""
-    if not _may_stay(text):
+def _must_stay(tree: ast.Module, text: str, reads: frozenset) -> Optional[set[int]]:
+    """The ids of the defs whose bodies must stay whatever the plan: for TRACE_CALLS, those
+    that call `X.trace(...)`; for GLOBAL_DEFINITIONS, those that declare `global`. None when
+    trace is read and reached any other way (imported by name, passed around): then nothing
+    may go."""
+    if not _may_stay(text, reads):
         return set()
+    trace, names = TRACE_CALLS in reads, GLOBAL_DEFINITIONS in reads
     units: list = []  # (def, its nodes), and (None, the nodes outside every def)
     outside: list = []
     for statement in tree.body:
@@ -105,15 +111,16 @@ def _must_stay(tree: ast.Module, text: str) -> Optional[set[int]]:
     for owner, nodes in units:
         called: set[int] = set()
         for node in nodes:
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _TRACE:
+            if trace and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in _TRACE:
                 called.add(id(node.func))
                 if owner is not None:
                     stay.add(id(owner))
-            elif isinstance(node, ast.alias) and ({node.name.rpartition(".")[2], node.asname} & _TRACE):
+            elif trace and isinstance(node, ast.alias) and ({node.name.rpartition(".")[2], node.asname} & _TRACE):
                 return None
-            elif isinstance(node, ast.Global) and owner is not None:
+            elif names and isinstance(node, ast.Global) and owner is not None:
                 stay.add(id(owner))
-        for node in nodes:
+        for node in nodes if trace else ():
             if isinstance(node, ast.Attribute) and node.attr in _TRACE and id(node) not in called:
                 return None
     return stay
@@ -143,27 +150,19 @@ def _methods(klass: ast.ClassDef) -> list:
     return found
 
 
-def blanked_text(text: str, tree: ast.Module, functions: set[str], methods: set[tuple[str, str]],
-                 classes: set[str]) -> Optional[str]:
-    """text with the bodies of the other top-level functions and methods made `...`; None if nothing goes."""
-    return blank(text, tree, functions, methods, classes)[0]
-
-
 def blank(text: str, tree: ast.Module, functions: set[str], methods: set[tuple[str, str]],
-          classes: set[str]) -> tuple[Optional[str], dict[str, list]]:
-    """(blanked_text, {kept class: its methods (CPython's defs) that went}; attribute_names()
-    says which attributes those name).
+          classes: set[str], reads: frozenset = ALL) -> Optional[str]:
+    """text with the bodies of the other top-level functions and methods made `...`; None if nothing goes.
 
     A kept class keeps the bodies of its compiled methods, `forward` and the methods those
     name as `self.NAME`. What `__init__` and its helpers assign to self is read from CPython's
     tree (tsl.model.self_attributes), what the others assign from the index
     (FunctionInfo.self_assigned)."""
-    stay = _must_stay(tree, text)
+    stay = _must_stay(tree, text, reads)
     if stay is None:
-        return None, {}
+        return None
     keep_functions, keep_classes, named = kept_defs(tree, functions, methods, classes, stay)
     targets = []
-    hidden: dict[str, list] = {}
     for statement in tree.body:
         if isinstance(statement, _FUNCTIONS) and statement.name not in keep_functions:
             targets.append(statement)
@@ -175,11 +174,10 @@ def blank(text: str, tree: ast.Module, functions: set[str], methods: set[tuple[s
             for method in statement.body:
                 if isinstance(method, _FUNCTIONS) and method.name not in kept and id(method) not in stay:
                     targets.append(method)
-                    hidden.setdefault(statement.name, []).append(method)
     targets = [node for node in targets if id(node) not in stay]
-    values = _unread_values(tree, named) if not _may_stay(text) else []
+    values = _unread_values(tree, named) if not _may_stay(text, reads) else []
     if not targets and not values:
-        return None, {}
+        return None
     lines = split_lines(text, keepends=True)
     changed = False
     for value in values:
@@ -198,12 +196,7 @@ def blank(text: str, tree: ast.Module, functions: set[str], methods: set[tuple[s
             lines[number] = _newline(lines[number])
         _blank_header(lines, node, start)
         changed = True
-    return ("".join(lines), hidden) if changed else (None, {})
-
-
-def attribute_names(defs: list) -> set[str]:
-    """Every NAME of an `x.NAME` in defs (decorators, parameters and bodies)."""
-    return {node.attr for node in walk_nodes(defs) if type(node) is ast.Attribute}
+    return "".join(lines) if changed else None
 
 
 def _unread_values(tree: ast.Module, named: set[str]) -> list:

@@ -359,8 +359,6 @@ class SourceFile:
     package: str
     metadata: LazyMetadata = None  # type: ignore[assignment]
     lines: list[str] = field(default_factory=list)
-    # class -> its methods (CPython's defs) left out of the parse (tsl.frontend.blank)
-    hidden_methods: dict[str, list] = field(default_factory=dict)
     # CPython's tree of text, when the caller had it (taken by tsl.model.self_attributes.view_of)
     cpython_tree: Optional[ast.Module] = None
 

@@ -65,11 +65,21 @@ def _visit_methods(kind: type) -> list[str]:
     return found
 
 
+def enabled_rules(config: Config) -> list[type[Rule]]:
+    """The rules that run on compiled functions under config."""
+    version = target_version(config)
+    return [rule for rule in all_rules()
+            if config.enabled(rule.code) and rule.code != "TSL001" and rule.applies(version)]
+
+
+def reads_of(config: Config) -> frozenset:
+    """What the enabled rules read (tsl.frontend.reads): what blanking must keep."""
+    return frozenset().union(*(rule.reads for rule in enabled_rules(config)))
+
+
 def run_rules(file: SourceFile, program: Program, compiled: list[Compiled], config: Config) -> list[Finding]:
     ctx = RuleContext(file=file, program=program)
-    version = target_version(config)
-    rules = [rule(ctx) for rule in all_rules()
-             if config.enabled(rule.code) and rule.code != "TSL001" and rule.applies(version)]
+    rules = [rule(ctx) for rule in enabled_rules(config)]
     table = _dispatch_table(rules)
     for record in sorted(compiled, key=lambda c: c.function.line):
         ctx.compiled = record

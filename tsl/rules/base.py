@@ -9,6 +9,7 @@ import libcst as cst
 
 from tsl.model.self_attributes import Span
 from tsl.finding import ERROR, Finding, Fix
+from tsl.frontend.reads import COMPILED_BODIES
 
 if TYPE_CHECKING:
     from tsl.lint.context import RuleContext
@@ -31,6 +32,8 @@ class Rule:
     hint: str = ""
     valid: tuple[str, ...] = ()  # complete modules that script
     invalid: tuple[str, ...] = ()  # complete modules that fail, one finding marked '# expect: CODE'
+    # what it reads besides compiled bodies (tsl.frontend.reads): blanking keeps it
+    reads: frozenset = frozenset({COMPILED_BODIES})
     # torch versions the rule is true on: min_torch <= version < max_torch ("" = unbounded)
     min_torch: str = ""
     max_torch: str = ""
@@ -63,6 +66,17 @@ class Rule:
                 fix=fix,
             )
         )
+
+    def in_this_file(self, where: Union[cst.CSTNode, Span, None]) -> bool:
+        """Whether where (a node, or a Span read from CPython's tree) is in the file being checked."""
+        if where is None:
+            return False
+        if isinstance(where, Span):
+            return where.relpath == self.ctx.file.relpath
+        try:
+            return self.ctx.file.position(where) is not None
+        except Exception:
+            return False
 
     def _maybe_dropped(self, node: cst.CSTNode) -> bool:
         """Under a condition the compiler decides from the module's configuration (a Final attribute,

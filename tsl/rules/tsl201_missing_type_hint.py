@@ -2,6 +2,7 @@ import re
 
 import libcst as cst
 
+from tsl.frontend.reads import COMPILED_BODIES, GLOBAL_DEFINITIONS
 from tsl.fix import toolkit
 from tsl.model.values import global_kind, literal_kind
 from tsl.rules.base import Rule
@@ -30,6 +31,7 @@ class MissingTypeHint(Rule):
 
     code = "TSL201"
     name = "missing-type-hint"
+    reads = frozenset({COMPILED_BODIES, GLOBAL_DEFINITIONS})
     message = "unannotated parameter is assumed to be a Tensor"
     compiler_message = 'Expected a default value of type Tensor (inferred) on parameter "n"'
     hint = "add a type annotation"

@@ -1,5 +1,6 @@
 import libcst as cst
 
+from tsl.frontend.reads import COMPILED_BODIES, INIT_ATTRIBUTES
 from tsl.model.index import FunctionInfo
 from tsl.frontend.walk import statements
 from tsl.model.types import attributes, param_types, parameters, self_attribute
@@ -25,6 +26,7 @@ class NonTensorArgument(Rule):
 
     code = "TSL211"
     name = "non-tensor-argument"
+    reads = frozenset({COMPILED_BODIES, INIT_ATTRIBUTES})
     message = "a non-Tensor value is passed to a parameter typed Tensor"
     emitted_only = True
     compiler_message = "Expected a value of type 'Tensor (inferred)' for argument 'n' but instead found type 'int'."

@@ -1,5 +1,6 @@
 import libcst as cst
 
+from tsl.frontend.reads import COMPILED_BODIES, INIT_ATTRIBUTES
 from tsl.model.types import annotation_kind, self_attribute
 from tsl.rules.base import Rule
 
@@ -35,6 +36,7 @@ class OptionalAttributeNarrowing(Rule):
 
     code = "TSL213"
     name = "optional-attribute-narrowing"
+    reads = frozenset({COMPILED_BODIES, INIT_ATTRIBUTES})
     message = "an Optional attribute is not narrowed by `is not None`"
     emitted_only = True
     compiler_message = "Arguments for call are not valid."

@@ -1,5 +1,6 @@
 import libcst as cst
 
+from tsl.frontend.reads import COMPILED_BODIES, GLOBAL_DEFINITIONS
 from tsl.fix import toolkit
 from tsl.model.index import EXPORT, SCRIPT
 from tsl.model.values import global_kind
@@ -30,6 +31,7 @@ class SideEffect(Rule):
 
     code = "TSL301"
     name = "side-effect"
+    reads = frozenset({COMPILED_BODIES, GLOBAL_DEFINITIONS})
     message = "this call cannot be compiled by TorchScript"
     emitted_only = True
     compiler_message = "Python builtin <built-in function open> is currently not supported in Torchscript"

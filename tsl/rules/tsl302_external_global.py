@@ -1,7 +1,7 @@
 import libcst as cst
 
+from tsl.frontend.reads import COMPILED_BODIES, GLOBAL_DEFINITIONS, INIT_ATTRIBUTES
 from tsl.fix import toolkit
-from tsl.frontend.blank import attribute_names
 from tsl.model.values import global_kind, literal_kind
 from tsl.rules.base import Rule
 
@@ -29,6 +29,7 @@ class ExternalGlobal(Rule):
 
     code = "TSL302"
     name = "external-global"
+    reads = frozenset({COMPILED_BODIES, GLOBAL_DEFINITIONS, INIT_ATTRIBUTES})
     message = "module-level variable used in compiled code"
     emitted_only = True
     compiler_message = "python value of type 'float' cannot be used as a value"
@@ -97,7 +98,7 @@ class ExternalGlobal(Rule):
         if not params:
             return None
         self_name = params[0].name.value
-        existing = _class_binding(klass, node.value, file.hidden_methods.get(klass.name.value, []))
+        existing = _class_binding(klass, node.value, self.ctx.attribute_names(klass))
         if existing == "other":
             return None
         edits = [toolkit.replace(file, node, f"{self_name}.{node.value}")]
@@ -155,9 +156,9 @@ def _constant(kind: tuple) -> bool:
     return False
 
 
-def _class_binding(klass: cst.ClassDef, name: str, hidden: list):
+def _class_binding(klass: cst.ClassDef, name: str, attributes: set[str]):
     """None if the class never binds name; "ours" for `NAME: Final[...] = NAME`; else "other".
-    hidden: the class's methods that were not parsed (CPython's defs)."""
+    attributes: every NAME of an `x.NAME` in the class."""
     found = None
     for statement in klass.body.body:
         if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and statement.name.value == name:
@@ -175,24 +176,9 @@ def _class_binding(klass: cst.ClassDef, name: str, hidden: list):
                     if not ours or found is not None:
                         return "other"
                     found = "ours"
-    finder = _AttributeFinder(name)
-    klass.body.visit(finder)
-    if (finder.found or (hidden and name in attribute_names(hidden))) and found is None:
+    if name in attributes and found is None:
         return "other"  # self.NAME exists already: do not shadow it
     return found
-
-
-class _AttributeFinder(cst.CSTVisitor):
-    """Finds attributes named name (`x.name`)."""
-
-    def __init__(self, name: str):
-        super().__init__()
-        self.name = name
-        self.found: list[cst.Attribute] = []
-
-    def visit_Attribute(self, attribute: cst.Attribute) -> None:
-        if attribute.attr.value == self.name:
-            self.found.append(attribute)
 
 
 def _class_body_start(file, klass: cst.ClassDef):

@@ -1,5 +1,6 @@
 import libcst as cst
 
+from tsl.frontend.reads import COMPILED_BODIES, INIT_ATTRIBUTES
 from tsl.fix import toolkit
 from tsl.model.types import attributes, self_attribute
 from tsl.rules.base import Rule
@@ -46,6 +47,7 @@ class ModuleIndex(Rule):
 
     code = "TSL401"
     name = "module-container-index"
+    reads = frozenset({COMPILED_BODIES, INIT_ATTRIBUTES})
     message = "module containers can only be indexed with literals"
     emitted_only = True
     compiler_message = ("Expected integer literal for index but got a variable or non-integer. "

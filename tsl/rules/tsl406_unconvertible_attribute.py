@@ -1,5 +1,6 @@
 import libcst as cst
 
+from tsl.frontend.reads import COMPILED_BODIES, INIT_ATTRIBUTES
 from tsl.model.types import attributes, self_attribute
 from tsl.rules.base import Rule
 
@@ -28,6 +29,7 @@ class UnconvertibleAttribute(Rule):
 
     code = "TSL406"
     name = "unconvertible-attribute"
+    reads = frozenset({COMPILED_BODIES, INIT_ATTRIBUTES})
     message = "this module attribute cannot be converted to a TorchScript type"
     emitted_only = True
     compiler_message = ("Module 'Net' has no attribute 'act' (This attribute exists on the Python module, but we "

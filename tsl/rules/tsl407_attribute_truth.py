@@ -1,5 +1,6 @@
 import libcst as cst
 
+from tsl.frontend.reads import COMPILED_BODIES, INIT_ATTRIBUTES
 from tsl.model.types import attributes, self_attribute
 from tsl.rules.base import Rule
 
@@ -18,6 +19,7 @@ class AttributeTruth(Rule):
 
     code = "TSL407"
     name = "attribute-truth-value"
+    reads = frozenset({COMPILED_BODIES, INIT_ATTRIBUTES})
     message = "None or a submodule used as a condition"
     emitted_only = True
     compiler_message = "Could not cast value of type NoneType to bool"

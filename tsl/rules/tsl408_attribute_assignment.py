@@ -1,5 +1,6 @@
 import libcst as cst
 
+from tsl.frontend.reads import COMPILED_BODIES, INIT_ATTRIBUTES
 from tsl.model.types import attributes, self_attribute
 from tsl.rules.base import Rule
 
@@ -22,6 +23,7 @@ class AttributeAssignment(Rule):
 
     code = "TSL408"
     name = "attribute-assignment"
+    reads = frozenset({COMPILED_BODIES, INIT_ATTRIBUTES})
     message = "compiled code assigns an attribute __init__ did not create with that type"
     emitted_only = True
     compiler_message = "Tried to set nonexistent attribute: y. Did you forget to initialize it in __init__()?"

@@ -1,7 +1,7 @@
 import libcst as cst
 
+from tsl.frontend.reads import COMPILED_BODIES, INIT_ATTRIBUTES
 from tsl.model.types import attributes
-from tsl.model.self_attributes import Span
 from tsl.rules.base import Rule
 
 NOT_CONSTANT = {"dict": "a dict", "Tensor": "a Tensor", "mixed": "a dict"}
@@ -21,6 +21,7 @@ class InvalidConstant(Rule):
 
     code = "TSL412"
     name = "invalid-constant"
+    reads = frozenset({COMPILED_BODIES, INIT_ATTRIBUTES})
     message = "this __constants__/Final attribute holds a value that cannot be a constant"
     compiler_message = "'dict' object in attribute 'M.cfg' is not a valid constant."
     hint = "remove it from __constants__ / Final, or register a Tensor as a buffer"
@@ -52,14 +53,6 @@ class InvalidConstant(Rule):
             values = attrs.values.get(name, [])
             if values and all(v.kind in NOT_CONSTANT for v in values):
                 for value in values:
-                    if value.node is not None and self._in_file(value.node):
+                    if self.in_this_file(value.node):
                         self.report(value.node, message=f"'{name}' is declared constant but holds "
                                                         f"{NOT_CONSTANT[value.kind]}, which is not a valid constant")
-
-    def _in_file(self, node) -> bool:
-        if isinstance(node, Span):  # read from CPython's tree (tsl.model.self_attributes)
-            return node.relpath == self.ctx.file.relpath
-        try:
-            return self.ctx.file.position(node) is not None
-        except Exception:
-            return False

@@ -1,5 +1,6 @@
 import libcst as cst
 
+from tsl.frontend.reads import COMPILED_BODIES, INIT_ATTRIBUTES
 from tsl.model.torch_tables import TORCH_VERSION, UNSUPPORTED_TENSOR_METHODS, UNSUPPORTED_TENSOR_PROPERTIES
 from tsl.model.types import attributes, self_attribute
 from tsl.rules.base import Rule
@@ -23,6 +24,7 @@ class UnsupportedTensorMethod(Rule):
 
     code = "TSL501"
     name = "unsupported-tensor-method"
+    reads = frozenset({COMPILED_BODIES, INIT_ATTRIBUTES})
     message = "this Tensor method is not supported by TorchScript"
     emitted_only = True
     compiler_message = "'Tensor' object has no attribute or method 'numpy'."

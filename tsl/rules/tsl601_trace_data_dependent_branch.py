@@ -2,6 +2,7 @@ import re
 
 import libcst as cst
 
+from tsl.frontend.reads import COMPILED_BODIES, TRACE_CALLS
 from tsl.frontend.walk import iter_nodes
 from tsl.finding import WARNING
 from tsl.rules.base import Rule
@@ -46,6 +47,7 @@ class TraceDataDependentBranch(Rule):
 
     code = "TSL601"
     name = "trace-data-dependent-branch"
+    reads = frozenset({COMPILED_BODIES, TRACE_CALLS})
     message = "data-dependent control flow is recorded as one fixed branch by torch.jit.trace"
     severity = WARNING
     emitted_only = True

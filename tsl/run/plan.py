@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Optional
 
 
-from tsl.run.records import FileKey
+from tsl.run.records import BlankPlan, FileKey
 
 if TYPE_CHECKING:
     from tsl.run.records import FileTask
@@ -79,22 +79,22 @@ def without_calls(index: "FileIndex") -> "FileIndex":
     return light
 
 
-def plans_of(program: "Program", tasks: list["FileTask"]) -> dict[str, tuple[set, set, set]]:
+def plans_of(program: "Program", tasks: list["FileTask"], reads: frozenset) -> dict[str, BlankPlan]:
     """What each checked file's parse keeps (tsl.frontend.blank): its compiled top-level functions,
-    its compiled methods, and its classes that own compiled code or are a base of one that does
-    (the rules read their __init__ for attribute types)."""
+    its compiled methods, its classes that own compiled code or are a base of one that does
+    (the rules read their __init__ for attribute types), and what else the rules read."""
     plans = {}
     for relpath, records in tasks:
         functions = {name for class_name, name in (r.function for r in records) if not class_name}
         methods = {(class_name, name) for class_name, name in (r.function for r in records) if class_name}
-        plans[relpath] = (functions, methods, set())
+        plans[relpath] = BlankPlan(functions, methods, set(), reads)
     indexes = {index.file.relpath: index for index in program.indexes}
     owners = {r.owner for _, records in tasks for r in records if r.owner is not None}
     for relpath, name in sorted(owners):
         owner = indexes[relpath].classes.get(name) if relpath in indexes else None
         for klass in program.mro(owner) if owner is not None else ():
             if klass.file.relpath in plans:
-                plans[klass.file.relpath][2].add(klass.name)
+                plans[klass.file.relpath].classes.add(klass.name)
     return plans
 
 

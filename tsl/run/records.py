@@ -36,6 +36,15 @@ class FileTask(NamedTuple):
     records: tuple[CompiledRecord, ...]
 
 
+class BlankPlan(NamedTuple):
+    """What a checked file's LibCST parse keeps (tsl.frontend.blank)."""
+
+    functions: set[str]  # compiled top-level functions
+    methods: set[tuple[str, str]]  # compiled (class, method)
+    classes: set[str]  # classes that own compiled code, or are a base of one that does
+    reads: frozenset  # what the enabled rules read (tsl.frontend.reads)
+
+
 class CachedCheck(NamedTuple):
     """A file's check as the cache keeps it, with what it depended on."""
 

@@ -16,6 +16,7 @@ from tsl.run.recording import Recorder
 from tsl.run.summaries import read_input
 
 if TYPE_CHECKING:
+    from tsl.run.records import BlankPlan
     from tsl.model.index import FileIndex
 
 
@@ -25,27 +26,23 @@ if TYPE_CHECKING:
 KEEP_BYTES = int(float(os.environ.get("TSL_KEEP_MB", "1")) * 1024 * 1024)
 
 
-def blanked(data: bytes, plan: Optional[tuple[set, set, set]]) -> tuple[Optional[str], Optional[ast.Module], dict]:
+def blanked(data: bytes, plan: Optional["BlankPlan"]) -> tuple[Optional[str], Optional[ast.Module]]:
     """(the text to parse for a checked file (tsl.frontend.blank), or None to parse it all;
-    CPython's tree of the file, or None if CPython rejects it; per kept class, its methods
-    that went)."""
+    CPython's tree of the file, or None if CPython rejects it)."""
     from tsl.frontend.blank import blank
     from tsl.frontend.source import cpython_parse
 
     try:
         text, _ = decode(data)
     except ParseFailure:
-        return None, None, {}
+        return None, None
     tree = cpython_parse(text)
-    if tree is None:
-        return None, None, {}
-    if plan is None:
-        return None, tree, {}
+    if tree is None or plan is None:
+        return None, tree
     try:
-        text, hidden = blank(text, tree, *plan)
+        return blank(text, tree, plan.functions, plan.methods, plan.classes, plan.reads), tree
     except RecursionError:
-        return None, tree, {}
-    return text, tree, hidden
+        return None, tree
 
 
 class Kept(NamedTuple):
@@ -145,7 +142,7 @@ class Hydrator:
         self.transient: set[str] = set()
         trees.on_drop = self._dropped
         self.blank = blank  # parse checked files without the bodies no rule reads
-        self.plans: dict[str, tuple] = {}  # relpath -> what its parse keeps (plans_of)
+        self.plans: dict[str, "BlankPlan"] = {}  # relpath -> what its parse keeps (plans_of)
 
     def source(self, relpath: str):
         pinned = relpath == self.trees.pinned
@@ -156,9 +153,8 @@ class Hydrator:
             from tsl.frontend.source import parse_source
 
             path, data = read_input(self.inputs, relpath)
-            text, tree, hidden = blanked(data, self.plans.get(relpath) if self.blank else None)
+            text, tree = blanked(data, self.plans.get(relpath) if self.blank else None)
             source = parse_source(path, relpath, data, parse_text=text, cpython_tree=tree)
-            source.hidden_methods = hidden
             nodes = nodes_by_line(source)
             self.trees.put(relpath, source, nodes, len(data))
             found = Kept(source, nodes, len(data))

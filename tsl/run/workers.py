@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Optional
 
 from tsl.model.program import Program
 
+from tsl.lint.engine import reads_of
 from tsl.run.detached import use_hydrator
 from tsl.run.checking import FileCheck, check_file
 from tsl.run.memory import quiet_collector
@@ -50,7 +51,7 @@ class Local:
         indexes = {index.file.relpath: index for index in program.indexes}
         hydrator = Hydrator(indexes, self.inputs, self.trees, self.blank)
         use_hydrator(hydrator)
-        hydrator.plans = plans_of(program, tasks)
+        hydrator.plans = plans_of(program, tasks, reads_of(self.config))
         results: list = [None] * len(tasks)
         quiet_collector()
         try:
@@ -125,6 +126,7 @@ class Workers:
         from tsl.rules.catalog import all_rules
 
         all_rules()  # imported once here, not in every worker
+        self.config = config
         context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
         self.conns = []
         self.processes = []
@@ -185,7 +187,7 @@ class Workers:
     def checks(self, program: "Program", tasks: list["FileTask"], sizes: list[int]) -> list[FileCheck]:
         import pickle
 
-        data = pickle.dumps(([without_calls(i) for i in program.indexes], plans_of(program, tasks)),
+        data = pickle.dumps(([without_calls(i) for i in program.indexes], plans_of(program, tasks, reads_of(self.config))),
                             protocol=pickle.HIGHEST_PROTOCOL)
         for conn in self.conns:
             conn.send(("program", data))
