@@ -15,8 +15,6 @@ from tsl.result import Input
 from tsl.run.fixing import apply_fixes, fix_inputs, write_back
 from tsl.finding import Edit, Fix
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXES = ROOT / "fixtures" / "fixes"
 
 SAFE = """import torch
 

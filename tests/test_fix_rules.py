@@ -1,4 +1,4 @@
-"""When a rule offers a fix, and whether it is safe: the cases the fixture pairs do not show."""
+"""When a rule offers a fix, and whether it is safe: the cases the rules' fixed examples do not show."""
 from __future__ import annotations
 
 from pathlib import Path

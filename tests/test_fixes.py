@@ -1,18 +1,22 @@
-"""Autofix fixture pairs: fixtures/fixes/<case>.in.py becomes <case>.out.py, and the result scripts.
+"""Autofix cases: every rule's Invalid examples with a `fixed` form, and the fixture pairs.
 
-A first line `# fix: unsafe` in the .in.py applies unsafe fixes too.
+tsl --fix on the code (unsafe fixes too when the example says `unsafe`) gives `fixed` once its '# expect:'
+markers are dropped, converges, leaves no finding, and a second fix changes nothing; the fixed code scripts.
+A pair fixtures/fixes/<case>.in.py -> <case>.out.py (a first line `# fix: unsafe` applies unsafe fixes) is a
+scenario that is no one rule's example.
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from helpers import strict_fixes  # noqa: F401 (autouse: a crashing fix builder fails these tests)
+from helpers import examples_of, strict_fixes, without_markers  # noqa: F401 (strict_fixes is autouse)
 
 from tsl.config import Config
 from tsl.result import Input
+from tsl.rules.base import Invalid
+from tsl.rules.catalog import all_rules
 from tsl.run import check
 from tsl.run.fixing import fix_inputs, wanted
 
@@ -26,8 +30,19 @@ def _case(path: Path) -> str:
     return path.name[: -len(".in.py")]
 
 
-def _unsafe(path: Path) -> bool:
-    return path.read_text(encoding="utf-8").startswith("# fix: unsafe")
+def _pair(path: Path):
+    code = path.read_text(encoding="utf-8")
+    fixed = (FIXES / f"{_case(path)}.out.py").read_text(encoding="utf-8")
+    return pytest.param(_case(path), code, fixed, code.startswith("# fix: unsafe"), id=_case(path))
+
+
+CASES = [
+    pytest.param(f"{rule.code.lower()}_{index}", example.code, example.fixed, example.unsafe,
+                 id=f"{rule.code}-invalid-{index}")
+    for rule in all_rules()
+    for index, example in enumerate(examples_of(rule, Invalid))
+    if example.fixed is not None
+] + [_pair(path) for path in PAIRS]
 
 
 def fix_file(path: Path, data: bytes, unsafe: bool):
@@ -36,24 +51,22 @@ def fix_file(path: Path, data: bytes, unsafe: bool):
 
 
 def test_every_pair_is_complete():
-    assert PAIRS, "no fixture pairs found"
+    assert CASES, "no fix examples found"
     for path in PAIRS:
         assert (FIXES / f"{_case(path)}.out.py").exists(), f"{path.name} has no .out.py"
     for path in FIXES.glob("*.out.py"):
         assert (FIXES / path.name.replace(".out.py", ".in.py")).exists(), f"{path.name} has no .in.py"
 
 
-@pytest.mark.parametrize("case", PAIRS, ids=_case)
-def test_fix_gives_expected_output(case: Path, tmp_path: Path):
-    target = tmp_path / f"{_case(case)}.py"
-    data = case.read_bytes()
+@pytest.mark.parametrize("name,code,fixed,unsafe", CASES)
+def test_fix_gives_expected_output(tmp_path: Path, name: str, code: str, fixed: str, unsafe: bool):
+    target = tmp_path / f"{name}.py"
+    data = code.encode("utf-8")
     before = check([Input(path=target, relpath=target.name, data=data)], Config(root=tmp_path))
-    unsafe = _unsafe(case)
     fixed_codes = {f.code for f in before.findings if wanted(f, unsafe)}
-    assert fixed_codes, "the .in.py has nothing to fix"
+    assert fixed_codes, "the example has nothing to fix"
     run, text = fix_file(target, data, unsafe)
-    expected = (FIXES / f"{_case(case)}.out.py").read_text(encoding="utf-8")
-    assert text == expected
+    assert without_markers(text) == fixed
     assert run.converged
     remaining = {(f.line, f.code, f.message) for f in run.result.findings}
     assert not remaining, f"findings remain after fixing: {sorted(remaining)}"
@@ -62,14 +75,13 @@ def test_fix_gives_expected_output(case: Path, tmp_path: Path):
     assert again == text
 
 
-@pytest.mark.parametrize("case", PAIRS, ids=_case)
-def test_fixed_output_scripts(case: Path, tmp_path: Path):
+@pytest.mark.parametrize("name,code,fixed,unsafe", CASES)
+def test_fixed_output_scripts(tmp_path: Path, name: str, code: str, fixed: str, unsafe: bool):
     oracle = pytest.importorskip("oracle")
-    out = FIXES / f"{_case(case)}.out.py"
-    target = tmp_path / f"fixed_{_case(case)}.py"  # a unique, importable module name
-    shutil.copyfile(out, target)
+    target = tmp_path / f"fixed_{name}.py"  # a unique, importable module name
+    target.write_text(fixed, encoding="utf-8")
     result = check([Input(path=target, relpath=target.name)], Config(root=tmp_path))
-    assert result.entry_points, "the fixture has no entry point to script"
+    assert result.entry_points, "the fixed code has no entry point to script"
     failures = []
     for entry in result.entry_points:
         message = oracle.script(target, entry.name, entry.kind)

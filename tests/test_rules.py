@@ -6,18 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from helpers import expected_markers, run_tsl
+from helpers import example_path, examples_of, expected_markers, run_tsl, version_it_applies_to
 from tsl.config import Config
+from tsl.rules.base import Invalid, Valid
 from tsl.rules.catalog import all_rules
 from tsl.versions import target_version
 
 CODE = re.compile(r"^TSL\d{3}$")
 RULES = all_rules()
 EXAMPLES = [
-    (rule, kind, index, source)
+    pytest.param(rule, kind, index, example, id=f"{rule.code}-{kind.__name__.lower()}-{index}")
     for rule in RULES
-    for kind, sources in (("valid", rule.valid), ("invalid", rule.invalid))
-    for index, source in enumerate(sources)
+    for kind in (Valid, Invalid)
+    for index, example in enumerate(examples_of(rule, kind))
 ]
 
 
@@ -39,28 +40,26 @@ def test_codes_follow_the_numbering_policy():
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
 def test_rule_is_documented(rule):
     assert rule.name and rule.message and rule.docs(), rule.code
+    assert all(isinstance(example, (Valid, Invalid)) for example in rule.examples), rule.code
     if rule.code.startswith(("TSL1", "TSL2", "TSL3", "TSL4", "TSL5")):
-        assert rule.valid and rule.invalid, f"{rule.code} needs valid and invalid examples"
+        assert examples_of(rule, Valid) and examples_of(rule, Invalid), f"{rule.code} needs valid and invalid examples"
 
 
-def _write(tmp_path: Path, rule, kind: str, index: int, source: str) -> Path:
-    path = tmp_path / f"example_{rule.code.lower()}_{kind}_{index}.py"
-    path.write_text(source, encoding="utf-8")
-    return path
-
-
-@pytest.mark.parametrize("rule,kind,index,source", EXAMPLES, ids=lambda v: getattr(v, "code", str(v))[:12])
-def test_example(tmp_path, rule, kind, index, source):
-    path = _write(tmp_path, rule, kind, index, source)
+@pytest.mark.parametrize("rule,kind,index,example", EXAMPLES)
+def test_example(tmp_path, rule, kind, index, example):
+    path = example_path(tmp_path, rule, kind, index)
+    path.write_text(example.code, encoding="utf-8")
     if not rule.applies(target_version(Config(root=tmp_path))):
         _check_other_version(tmp_path, rule, kind, path)
         return
     result = run_tsl([path], tmp_path)
     found = {(f.line, f.code) for f in result.findings}
-    if kind == "invalid":
+    if kind is Invalid:
         expected = expected_markers(path)
         assert expected, "an invalid example marks its finding with '# expect: CODE'"
-        assert {code for _, code in expected} == {rule.code}
+        codes = {code for _, code in expected}
+        assert rule.code in codes
+        assert codes == {rule.code} or example.fixed, "only an example with a fix marks other rules' findings"
         assert found == expected
     else:
         assert not found, f"valid example flagged: {found}"
@@ -68,22 +67,18 @@ def test_example(tmp_path, rule, kind, index, source):
     oracle = pytest.importorskip("oracle")
     for entry in result.entry_points:
         message = oracle.script(path, entry.name, entry.kind)
-        if kind == "invalid" and rule.severity == "error":
+        if kind is Invalid and rule.severity == "error":
             assert message is not None, f"{entry.name} scripts, but the example says it fails"
         else:  # valid examples, and warnings (never blockers), must script
             assert message is None, f"{entry.name} fails to script: {message[:300]}"
 
 
-def _check_other_version(tmp_path: Path, rule, kind: str, path: Path) -> None:
+def _check_other_version(tmp_path: Path, rule, kind: type, path: Path) -> None:
     """A rule for another torch: tsl flags the markers when targeting that torch, stays silent on the
     installed one, and the installed compiler accepts the example (the rule is really version-specific)."""
-    other = rule.min_torch or "2.0"
-    if rule.max_torch:
-        major, minor = (int(p) for p in rule.max_torch.split(".")[:2])
-        other = f"{major}.{minor - 1}" if minor else f"{major - 1}.99"
-    targeted = run_tsl([path], tmp_path, Config(root=tmp_path, target_version=other))
+    targeted = run_tsl([path], tmp_path, Config(root=tmp_path, target_version=version_it_applies_to(rule)))
     found = {(f.line, f.code) for f in targeted.findings}
-    assert found == (expected_markers(path) if kind == "invalid" else set())
+    assert found == (expected_markers(path) if kind is Invalid else set())
     installed = run_tsl([path], tmp_path)
     assert not {f for f in installed.findings if f.code == rule.code}
     oracle = pytest.importorskip("oracle")

@@ -319,9 +319,8 @@ def explain_text(rule) -> str:
         parts += ["", f"Applies to torch {rule.versions()} (set target-version in [tool.tsl])."]
     if rule.compiler_message:
         parts += ["", f"The compiler says: {rule.compiler_message}"]
-    for title, examples in (("Invalid", rule.invalid), ("Valid", rule.valid)):
-        for example in examples:
-            parts += ["", f"{title}:", "", *("    " + line for line in example.rstrip().splitlines())]
+    for title, example in rule.shown_examples():
+        parts += ["", f"{title}:", "", *("    " + line for line in example.rstrip().splitlines())]
     return "\n".join(parts) + "\n"
 
 

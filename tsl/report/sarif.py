@@ -92,11 +92,10 @@ def rule_descriptor(code: str, sample: Finding) -> dict:
     if rule.hint:
         text_parts.append(f"Hint: {rule.hint}")
         markdown_parts.append(f"**Hint:** {rule.hint}")
-    for title, examples in (("Invalid", rule.invalid), ("Valid", rule.valid)):
-        for example in examples:
-            body = example.rstrip()
-            text_parts.append(f"{title}:\n\n" + "\n".join("    " + line for line in body.splitlines()))
-            markdown_parts.append(f"**{title}:**\n\n```python\n{body}\n```")
+    for title, example in rule.shown_examples():
+        body = example.rstrip()
+        text_parts.append(f"{title}:\n\n" + "\n".join("    " + line for line in body.splitlines()))
+        markdown_parts.append(f"**{title}:**\n\n```python\n{body}\n```")
     return {
         "id": rule.code,
         "name": rule.name,

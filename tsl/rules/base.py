@@ -1,8 +1,9 @@
-"""The Rule base class: a code, a name, a message, docs and examples."""
+"""The Rule base class: a code, a name, a message, docs and examples (Valid, Invalid)."""
 from __future__ import annotations
 
 import inspect
 import textwrap
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional, Union
 
 import libcst as cst
@@ -13,6 +14,37 @@ from tsl.frontend.reads import COMPILED_BODIES
 
 if TYPE_CHECKING:
     from tsl.lint.context import RuleContext
+
+
+def _module_text(text: str) -> str:
+    """An example as written in the rule (a triple-quoted, indented string) as the module it stands for."""
+    text = textwrap.dedent(text).removeprefix("\n")
+    return text if text.endswith("\n") else text + "\n"
+
+
+@dataclass(frozen=True)
+class Valid:
+    """A complete module that scripts; the rule stays silent on it."""
+
+    code: str
+
+    def __post_init__(self):
+        object.__setattr__(self, "code", _module_text(self.code))
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """A complete module that fails, its findings marked '# expect: CODE'; `fixed` is what tsl --fix makes
+    of it (with unsafe fixes when `unsafe`), less those markers."""
+
+    code: str
+    fixed: Optional[str] = None
+    unsafe: bool = False
+
+    def __post_init__(self):
+        object.__setattr__(self, "code", _module_text(self.code))
+        if self.fixed is not None:
+            object.__setattr__(self, "fixed", _module_text(self.fixed))
 
 
 class Rule:
@@ -30,8 +62,7 @@ class Rule:
     emitted_only: bool = False
     compiler_message: str = ""  # how torch words it
     hint: str = ""
-    valid: tuple[str, ...] = ()  # complete modules that script
-    invalid: tuple[str, ...] = ()  # complete modules that fail, one finding marked '# expect: CODE'
+    examples: tuple[Union[Valid, Invalid], ...] = ()
     # what it reads besides compiled bodies (tsl.frontend.reads): blanking keeps it
     reads: frozenset = frozenset({COMPILED_BODIES})
     # torch versions the rule is true on: min_torch <= version < max_torch ("" = unbounded)
@@ -91,6 +122,17 @@ class Rule:
     @classmethod
     def docs(cls) -> str:
         return textwrap.dedent(inspect.getdoc(cls) or "").strip()
+
+    @classmethod
+    def shown_examples(cls) -> list[tuple[str, str]]:
+        """(title, code) for explain and SARIF help: each invalid example and its fixed form, then the valid ones."""
+        shown = []
+        for example in sorted(cls.examples, key=lambda e: isinstance(e, Valid)):
+            if isinstance(example, Valid):
+                shown.append(("Valid", example.code))
+            else:
+                shown += [("Invalid", example.code)] + ([("Fixed", example.fixed)] if example.fixed else [])
+        return shown
 
     @classmethod
     def applies(cls, version: Optional[str]) -> bool:

@@ -4,7 +4,7 @@ import libcst as cst
 from libcst.metadata import BuiltinScope, GlobalScope
 
 from tsl.fix import toolkit
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class Lambda(Rule):
@@ -28,11 +28,66 @@ class Lambda(Rule):
     message = "lambda is not supported in TorchScript"
     compiler_message = "Lambda aren't supported"
     hint = "define a named function at module level and call it"
-    valid = (
-        "import torch\n\ndef double(a: torch.Tensor) -> torch.Tensor:\n    return a * 2\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    return double(x)\n",
-    )
-    invalid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    g = lambda a: a * 2  # expect: TSL101\n    return g(x)\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                g = lambda a: a * 2  # expect: TSL101
+                return g(x)
+        """),
+        Invalid("""
+            import torch
+            from torch import nn
+
+
+            class Net(nn.Module):
+                def forward(self, x):
+                    double = lambda a: a * 2  # twice  # expect: TSL101
+                    return double(x) + 1
+
+
+            @torch.jit.script
+            def scaled(x: torch.Tensor, n: int):
+                bump = lambda v, k=1: v + k  # expect: TSL101
+                if n > 0:
+                    n = bump(n)
+                return x * bump(n, k=2)
+        """, fixed="""
+            import torch
+            from torch import nn
+
+
+            def double(a):  # twice
+                return a * 2
+
+
+            class Net(nn.Module):
+                def forward(self, x):
+                    return double(x) + 1
+
+
+            def bump(v: int, k: int = 1):
+                return v + k
+
+
+            @torch.jit.script
+            def scaled(x: torch.Tensor, n: int):
+                if n > 0:
+                    n = bump(n)
+                return x * bump(n, k=2)
+        """),
+        Valid("""
+            import torch
+
+            def double(a: torch.Tensor) -> torch.Tensor:
+                return a * 2
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                return double(x)
+        """),
     )
 
     def visit_Lambda(self, node: cst.Lambda) -> None:

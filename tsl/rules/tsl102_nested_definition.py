@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class NestedDefinition(Rule):
@@ -14,12 +14,35 @@ class NestedDefinition(Rule):
     message = "nested function or class definitions are not supported in TorchScript"
     compiler_message = "function definitions aren't supported"
     hint = "move the definition to module level"
-    valid = (
-        "import torch\n\ndef inner(a: torch.Tensor) -> torch.Tensor:\n    return a + 1\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    return inner(x)\n",
-    )
-    invalid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    def inner(a: torch.Tensor) -> torch.Tensor:  # expect: TSL102\n        return a + 1\n    return inner(x)\n",
-        "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n        class Box:  # expect: TSL102\n            pass\n        return x\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                def inner(a: torch.Tensor) -> torch.Tensor:  # expect: TSL102
+                    return a + 1
+                return inner(x)
+        """),
+        Invalid("""
+            import torch
+
+            class Net(torch.nn.Module):
+                def forward(self, x):
+                    class Box:  # expect: TSL102
+                        pass
+                    return x
+        """),
+        Valid("""
+            import torch
+
+            def inner(a: torch.Tensor) -> torch.Tensor:
+                return a + 1
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                return inner(x)
+        """),
     )
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class Try(Rule):
@@ -18,12 +18,44 @@ class Try(Rule):
     message = "try blocks are not supported in TorchScript"
     compiler_message = "try blocks aren't supported"
     hint = "move the try block into a @torch.jit.ignore helper"
-    valid = (
-        "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n        return self.safe(x)\n\n    @torch.jit.ignore\n    def safe(self, x: torch.Tensor) -> torch.Tensor:\n        try:\n            return x.numpy().sum()\n        except Exception:\n            return x\n",
-    )
-    invalid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    try:  # expect: TSL103\n        x = x + 1\n    except Exception:\n        pass\n    return x\n",
-        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    if not torch.jit.is_scripting():\n        try:  # expect: TSL103\n            x = x + 1\n        finally:\n            pass\n    return x\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                try:  # expect: TSL103
+                    x = x + 1
+                except Exception:
+                    pass
+                return x
+        """),
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                if not torch.jit.is_scripting():
+                    try:  # expect: TSL103
+                        x = x + 1
+                    finally:
+                        pass
+                return x
+        """),
+        Valid("""
+            import torch
+
+            class Net(torch.nn.Module):
+                def forward(self, x):
+                    return self.safe(x)
+
+                @torch.jit.ignore
+                def safe(self, x: torch.Tensor) -> torch.Tensor:
+                    try:
+                        return x.numpy().sum()
+                    except Exception:
+                        return x
+        """),
     )
 
     def visit_Try(self, node: cst.Try) -> None:

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class GlobalStatement(Rule):
@@ -14,11 +14,25 @@ class GlobalStatement(Rule):
     message = "global and nonlocal statements are not supported in TorchScript"
     compiler_message = "global variables aren't supported"
     hint = "pass the value as an argument or store it on the module"
-    valid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor, counter: int):\n    counter += 1\n    return x + counter\n",
-    )
-    invalid = (
-        "import torch\n\nCOUNT = 0\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    global COUNT  # expect: TSL104\n    return x\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            COUNT = 0
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                global COUNT  # expect: TSL104
+                return x
+        """),
+        Valid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: torch.Tensor, counter: int):
+                counter += 1
+                return x + counter
+        """),
     )
 
     def visit_Global(self, node: cst.Global) -> None:

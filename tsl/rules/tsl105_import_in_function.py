@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class ImportInFunction(Rule):
@@ -17,11 +17,24 @@ class ImportInFunction(Rule):
     message = "import statements are not supported inside compiled functions"
     compiler_message = "import statements aren't supported"
     hint = "move the import to module level"
-    valid = (
-        "import math\nimport torch\n\n@torch.jit.script\ndef f(x: float):\n    return math.sqrt(x)\n",
-    )
-    invalid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    if not torch.jit.is_scripting():\n        import os  # expect: TSL105\n    return x\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                if not torch.jit.is_scripting():
+                    import os  # expect: TSL105
+                return x
+        """),
+        Valid("""
+            import math
+            import torch
+
+            @torch.jit.script
+            def f(x: float):
+                return math.sqrt(x)
+        """),
     )
 
     def visit_Import(self, node: cst.Import) -> None:

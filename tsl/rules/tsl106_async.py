@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class Async(Rule):
@@ -14,11 +14,21 @@ class Async(Rule):
     message = "async and await are not supported in TorchScript"
     compiler_message = "Expected a single top-level function"
     hint = "keep async code outside compiled functions; see torch.jit.fork"
-    valid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    return x\n",
-    )
-    invalid = (
-        "import torch\n\n@torch.jit.script\nasync def f(x: torch.Tensor):  # expect: TSL106\n    return x\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            async def f(x: torch.Tensor):  # expect: TSL106
+                return x
+        """),
+        Valid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                return x
+        """),
     )
 
     def check_function(self, node: cst.FunctionDef) -> None:

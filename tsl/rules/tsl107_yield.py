@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class Yield(Rule):
@@ -14,11 +14,24 @@ class Yield(Rule):
     message = "yield is not supported in TorchScript"
     compiler_message = "Yield aren't supported"
     hint = "collect the values in a list and return it"
-    valid = (
-        "import torch\nfrom typing import List\n\n@torch.jit.script\ndef f(x: torch.Tensor) -> List[torch.Tensor]:\n    out: List[torch.Tensor] = []\n    out.append(x)\n    return out\n",
-    )
-    invalid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    yield x  # expect: TSL107\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                yield x  # expect: TSL107
+        """),
+        Valid("""
+            import torch
+            from typing import List
+
+            @torch.jit.script
+            def f(x: torch.Tensor) -> List[torch.Tensor]:
+                out: List[torch.Tensor] = []
+                out.append(x)
+                return out
+        """),
     )
 
     def visit_Yield(self, node: cst.Yield) -> None:

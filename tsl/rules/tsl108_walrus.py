@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class Walrus(Rule):
@@ -14,11 +14,26 @@ class Walrus(Rule):
     message = "assignment expressions (:=) are not supported in TorchScript"
     compiler_message = "NamedExpr aren't supported"
     hint = "assign the value in a separate statement"
-    valid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: int):\n    y = x * 2\n    if y > 1:\n        return y\n    return x\n",
-    )
-    invalid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: int):\n    if (y := x * 2) > 1:  # expect: TSL108\n        return y\n    return x\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: int):
+                if (y := x * 2) > 1:  # expect: TSL108
+                    return y
+                return x
+        """),
+        Valid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: int):
+                y = x * 2
+                if y > 1:
+                    return y
+                return x
+        """),
     )
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:

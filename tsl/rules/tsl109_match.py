@@ -1,5 +1,5 @@
 
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class Match(Rule):
@@ -13,11 +13,26 @@ class Match(Rule):
     message = "match statements are not supported in TorchScript"
     compiler_message = "Match aren't supported"
     hint = "rewrite as an if/elif chain"
-    valid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: int):\n    if x == 1:\n        return 10\n    return x\n",
-    )
-    invalid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: int):\n    match x:  # expect: TSL109\n        case 1:\n            return 10\n    return x\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: int):
+                match x:  # expect: TSL109
+                    case 1:
+                        return 10
+                return x
+        """),
+        Valid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: int):
+                if x == 1:
+                    return 10
+                return x
+        """),
     )
 
     def visit_Match(self, node) -> None:

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class SetLiteral(Rule):
@@ -14,12 +14,32 @@ class SetLiteral(Rule):
     message = "sets are not supported in TorchScript"
     compiler_message = "Set aren't supported"
     hint = "use a List, or a Dict[T, bool] for membership tests"
-    valid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: int):\n    allowed = [1, 2]\n    return x in allowed\n",
-    )
-    invalid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: int):\n    allowed = {1, 2}  # expect: TSL110\n    return x\n",
-        "import torch\nfrom typing import List\n\n@torch.jit.script\ndef f(x: List[int]):\n    s = {a for a in x}  # expect: TSL110\n    return x\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: int):
+                allowed = {1, 2}  # expect: TSL110
+                return x
+        """),
+        Invalid("""
+            import torch
+            from typing import List
+
+            @torch.jit.script
+            def f(x: List[int]):
+                s = {a for a in x}  # expect: TSL110
+                return x
+        """),
+        Valid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: int):
+                allowed = [1, 2]
+                return x in allowed
+        """),
     )
 
     def visit_Set(self, node: cst.Set) -> None:

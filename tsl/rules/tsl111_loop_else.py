@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class LoopElse(Rule):
@@ -14,12 +14,39 @@ class LoopElse(Rule):
     message = "else clauses on loops are not supported in TorchScript"
     compiler_message = "else branches of for loops aren't supported"
     hint = "use a flag set inside the loop instead of else"
-    valid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: int):\n    found = False\n    for i in range(x):\n        found = True\n    return found\n",
-    )
-    invalid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: int):\n    for i in range(x):  # expect: TSL111\n        pass\n    else:\n        x = 1\n    return x\n",
-        "import torch\n\n@torch.jit.script\ndef f(x: int):\n    while x > 0:  # expect: TSL111\n        x -= 1\n    else:\n        x = 1\n    return x\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: int):
+                for i in range(x):  # expect: TSL111
+                    pass
+                else:
+                    x = 1
+                return x
+        """),
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: int):
+                while x > 0:  # expect: TSL111
+                    x -= 1
+                else:
+                    x = 1
+                return x
+        """),
+        Valid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: int):
+                found = False
+                for i in range(x):
+                    found = True
+                return found
+        """),
     )
 
     def visit_For(self, node: cst.For) -> None:

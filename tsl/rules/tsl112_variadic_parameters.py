@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tsl.fix import toolkit
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class VariadicParameters(Rule):
@@ -26,13 +26,63 @@ class VariadicParameters(Rule):
         "Compiled functions can't take variable number of arguments or use keyword-only arguments with defaults"
     )
     hint = "declare each parameter explicitly, with a type annotation"
-    valid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: int, *, y: int):\n    return x + y\n",
-    )
-    invalid = (
-        "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x, *args):  # expect: TSL112\n        return x\n",
-        "import torch\n\n@torch.jit.script\ndef f(x: int, **kwargs):  # expect: TSL112\n    return x\n",
-        "import torch\n\n@torch.jit.script\ndef f(x: int, *, y: int = 2):  # expect: TSL112\n    return x + y\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            class Net(torch.nn.Module):
+                def forward(self, x, *args):  # expect: TSL112
+                    return x
+        """),
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: int, **kwargs):  # expect: TSL112
+                return x
+        """),
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: int, *, y: int = 2):  # expect: TSL112
+                return x + y
+        """),
+        Invalid("""
+            import torch
+            from torch import nn
+
+
+            class Net(nn.Module):
+                def forward(self, x, *, scale: float = 2.0, shift: int = 1):  # expect: TSL112
+                    return x * scale + shift
+
+
+            @torch.jit.script
+            def blend(a: torch.Tensor, b: torch.Tensor, *,
+                      weight: float = 0.5):  # expect: TSL112
+                return a * weight + b * (1 - weight)
+        """, fixed="""
+            import torch
+            from torch import nn
+
+
+            class Net(nn.Module):
+                def forward(self, x, scale: float = 2.0, shift: int = 1):
+                    return x * scale + shift
+
+
+            @torch.jit.script
+            def blend(a: torch.Tensor, b: torch.Tensor, weight: float = 0.5):
+                return a * weight + b * (1 - weight)
+        """),
+        Valid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: int, *, y: int):
+                return x + y
+        """),
     )
 
     def check_function(self, node: cst.FunctionDef) -> None:

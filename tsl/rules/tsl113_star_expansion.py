@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class KeywordExpansion(Rule):
@@ -14,12 +14,37 @@ class KeywordExpansion(Rule):
     message = "** expansion is not supported in TorchScript"
     compiler_message = "keyword-arg expansion is not supported"
     hint = "pass keyword arguments explicitly"
-    valid = (
-        "import torch\nfrom typing import Dict\n\n@torch.jit.script\ndef f(x: Dict[str, int]):\n    d: Dict[str, int] = {}\n    d.update(x)\n    return d\n",
-    )
-    invalid = (
-        "import torch\n\ndef g(a: int) -> int:\n    return a\n\n@torch.jit.script\ndef f(x: int):\n    d = {'a': x}\n    return g(**d)  # expect: TSL113\n",
-        "import torch\nfrom typing import Dict\n\n@torch.jit.script\ndef f(x: Dict[str, int]):\n    d = {**x}  # expect: TSL113\n    return d\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            def g(a: int) -> int:
+                return a
+
+            @torch.jit.script
+            def f(x: int):
+                d = {'a': x}
+                return g(**d)  # expect: TSL113
+        """),
+        Invalid("""
+            import torch
+            from typing import Dict
+
+            @torch.jit.script
+            def f(x: Dict[str, int]):
+                d = {**x}  # expect: TSL113
+                return d
+        """),
+        Valid("""
+            import torch
+            from typing import Dict
+
+            @torch.jit.script
+            def f(x: Dict[str, int]):
+                d: Dict[str, int] = {}
+                d.update(x)
+                return d
+        """),
     )
 
     def visit_Arg(self, node: cst.Arg) -> None:

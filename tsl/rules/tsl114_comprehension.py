@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tsl.fix import toolkit
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class ComplexComprehension(Rule):
@@ -23,12 +23,114 @@ class ComplexComprehension(Rule):
     message = "comprehensions with an if clause or several for clauses are not supported"
     compiler_message = "Comprehension ifs are not supported yet"
     hint = "write an explicit loop that appends to a list"
-    valid = (
-        "import torch\nfrom typing import List\n\n@torch.jit.script\ndef f(x: List[int]):\n    return [a * 2 for a in x]\n",
-    )
-    invalid = (
-        "import torch\nfrom typing import List\n\n@torch.jit.script\ndef f(x: List[int]):\n    return [a for a in x if a > 1]  # expect: TSL114\n",
-        "import torch\nfrom typing import List\n\n@torch.jit.script\ndef f(x: List[int]):\n    return [a + b for a in x for b in x]  # expect: TSL114\n",
+    examples = (
+        Invalid("""
+            import torch
+            from typing import List
+
+            @torch.jit.script
+            def f(x: List[int]):
+                return [a for a in x if a > 1]  # expect: TSL114
+        """),
+        Invalid("""
+            import torch
+            from typing import List
+
+            @torch.jit.script
+            def f(x: List[int]):
+                return [a + b for a in x for b in x]  # expect: TSL114
+        """),
+        Invalid("""
+            from typing import Dict, List
+
+            import torch
+
+
+            @torch.jit.script
+            def positives(x: List[int], scores: List[float], t: torch.Tensor):
+                kept = [a for a in x if a > 1]  # keep the big ones  # expect: TSL114
+                pairs = {k: k * 2.0 for k in range(len(x)) if k % 2 == 0}  # expect: TSL114
+                total = sum([s * 2 for s in scores if s > 0.5])  # expect: TSL114
+                rows = torch.stack([r for r in t if bool(r.sum() > 0)])  # expect: TSL114
+                for step in range(2):
+                    grid = [i + j for i in range(step) for j in x]  # expect: TSL114
+                    kept.append(len(grid))
+                return [b * 2 for b in kept if b != 3], pairs, total, rows  # expect: TSL114
+
+
+            @torch.jit.script
+            def keep_annotated(x: List[int]) -> Dict[int, List[int]]:
+                out: Dict[int, List[int]] = {n: [n] for n in x if n > 0}  # expect: TSL114
+                return out
+
+
+            @torch.jit.script
+            def first_positive(x: List[int]) -> int:
+                return [a for a in x if a > 0][0]  # expect: TSL114
+        """, fixed="""
+            from typing import Dict, List
+
+            import torch
+
+
+            @torch.jit.script
+            def positives(x: List[int], scores: List[float], t: torch.Tensor):
+                kept: List[int] = []  # keep the big ones
+                for a in x:
+                    if a > 1:
+                        kept.append(a)
+                pairs: Dict[int, float] = {}
+                for k in range(len(x)):
+                    if k % 2 == 0:
+                        pairs[k] = k * 2.0
+                filtered: List[float] = []
+                for s in scores:
+                    if s > 0.5:
+                        filtered.append(s * 2)
+                total = sum(filtered)
+                filtered_1: List[torch.Tensor] = []
+                for r in t:
+                    if bool(r.sum() > 0):
+                        filtered_1.append(r)
+                rows = torch.stack(filtered_1)
+                for step in range(2):
+                    grid: List[int] = []
+                    for i in range(step):
+                        for j in x:
+                            grid.append(i + j)
+                    kept.append(len(grid))
+                filtered_2: List[int] = []
+                for b in kept:
+                    if b != 3:
+                        filtered_2.append(b * 2)
+                return filtered_2, pairs, total, rows
+
+
+            @torch.jit.script
+            def keep_annotated(x: List[int]) -> Dict[int, List[int]]:
+                out: Dict[int, List[int]] = {}
+                for n in x:
+                    if n > 0:
+                        out[n] = [n]
+                return out
+
+
+            @torch.jit.script
+            def first_positive(x: List[int]) -> int:
+                filtered: List[int] = []
+                for a in x:
+                    if a > 0:
+                        filtered.append(a)
+                return filtered[0]
+        """),
+        Valid("""
+            import torch
+            from typing import List
+
+            @torch.jit.script
+            def f(x: List[int]):
+                return [a * 2 for a in x]
+        """),
     )
 
     @classmethod

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tsl.fix import toolkit
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class FStringFormat(Rule):
@@ -20,12 +20,52 @@ class FStringFormat(Rule):
     message = "f-string conversions and format specs are not supported in TorchScript"
     compiler_message = "Don't support formatting in JoinedStr"
     hint = "use a plain {} placeholder"
-    valid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: int):\n    print(f'{x} items')\n    return x\n",
-    )
-    invalid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: int):\n    print(f'{x:3d}')  # expect: TSL115\n    return x\n",
-        "import torch\n\n@torch.jit.script\ndef f(x: int):\n    print(f'{x!r}')  # expect: TSL115\n    return x\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: int):
+                print(f'{x:3d}')  # expect: TSL115
+                return x
+        """),
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: int):
+                print(f'{x!r}')  # expect: TSL115
+                return x
+        """),
+        Invalid("""
+            import torch
+
+
+            @torch.jit.script
+            def describe(x: torch.Tensor, n: int, name: str):
+                print(f"{n:3d} items")  # spec  # expect: TSL115
+                print(f"name={name!r}, n={n!s}")  # expect: TSL115
+                print(f"{ n :>{n}} and {x.sum():.2f}")  # expect: TSL115
+                return x
+        """, fixed="""
+            import torch
+
+
+            @torch.jit.script
+            def describe(x: torch.Tensor, n: int, name: str):
+                print(f"{n} items")  # spec
+                print(f"name={name}, n={n}")
+                print(f"{ n } and {x.sum()}")
+                return x
+        """, unsafe=True),
+        Valid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: int):
+                print(f'{x} items')
+                return x
+        """),
     )
 
     @classmethod

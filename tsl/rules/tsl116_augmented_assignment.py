@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tsl.fix import toolkit
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class UnsupportedAugmentedAssignment(Rule):
@@ -22,12 +22,69 @@ class UnsupportedAugmentedAssignment(Rule):
     message = "this augmented assignment is not supported in TorchScript"
     compiler_message = "unsupported kind of augmented assignment: FloorDiv"
     hint = "spell it out: x = x // y"
-    valid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: int):\n    x = x // 2\n    x += 1\n    return x\n",
-    )
-    invalid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: int):\n    x //= 2  # expect: TSL116\n    return x\n",
-        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    x @= x  # expect: TSL116\n    return x\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: int):
+                x //= 2  # expect: TSL116
+                return x
+        """),
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                x @= x  # expect: TSL116
+                return x
+        """),
+        Invalid("""
+            import torch
+            from torch import nn
+
+
+            class Halve(nn.Module):
+                def forward(self, x: torch.Tensor, n: int):
+                    n //= 2  # keep this comment  # expect: TSL116
+                    steps: int = 7
+                    steps //= n + 1  # expect: TSL116
+                    x @= x  # expect: TSL116
+                    return x * n * steps
+
+
+            @torch.jit.script
+            def matmul(a: torch.Tensor, b: torch.Tensor):
+                a @= b.t()  # expect: TSL116
+                return a
+        """, fixed="""
+            import torch
+            from torch import nn
+
+
+            class Halve(nn.Module):
+                def forward(self, x: torch.Tensor, n: int):
+                    n = n // 2  # keep this comment
+                    steps: int = 7
+                    steps = steps // (n + 1)
+                    x = x @ x
+                    return x * n * steps
+
+
+            @torch.jit.script
+            def matmul(a: torch.Tensor, b: torch.Tensor):
+                a = a @ b.t()
+                return a
+        """),
+        Valid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: int):
+                x = x // 2
+                x += 1
+                return x
+        """),
     )
 
     @classmethod

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class BytesLiteral(Rule):
@@ -14,11 +14,23 @@ class BytesLiteral(Rule):
     message = "bytes literals are not supported in TorchScript"
     compiler_message = "Unknown Constant expression type"
     hint = "use a str, or a uint8 tensor"
-    valid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: int):\n    s = 'a'\n    return x\n",
-    )
-    invalid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: int):\n    b = b'a'  # expect: TSL117\n    return x\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: int):
+                b = b'a'  # expect: TSL117
+                return x
+        """),
+        Valid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: int):
+                s = 'a'
+                return x
+        """),
     )
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:

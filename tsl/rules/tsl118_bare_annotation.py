@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class BareAnnotation(Rule):
@@ -14,11 +14,24 @@ class BareAnnotation(Rule):
     message = "annotated assignments without a value are not supported in TorchScript"
     compiler_message = "annotated assignments without assigned value aren't supported"
     hint = "give the variable an initial value"
-    valid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: int):\n    y: int = 1\n    return x + y\n",
-    )
-    invalid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: int):\n    y: int  # expect: TSL118\n    y = 1\n    return x + y\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: int):
+                y: int  # expect: TSL118
+                y = 1
+                return x + y
+        """),
+        Valid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: int):
+                y: int = 1
+                return x + y
+        """),
     )
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:

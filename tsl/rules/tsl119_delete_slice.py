@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class DeleteSlice(Rule):
@@ -14,11 +14,25 @@ class DeleteSlice(Rule):
     message = "del of a slice is not supported in TorchScript"
     compiler_message = "del statements only support deletion at a single index, slicing is not supported"
     hint = "rebuild the list: x = x[:a] + x[b:]"
-    valid = (
-        "import torch\nfrom typing import List\n\n@torch.jit.script\ndef f(x: List[int]):\n    del x[0]\n    return x\n",
-    )
-    invalid = (
-        "import torch\nfrom typing import List\n\n@torch.jit.script\ndef f(x: List[int]):\n    del x[0:1]  # expect: TSL119\n    return x\n",
+    examples = (
+        Invalid("""
+            import torch
+            from typing import List
+
+            @torch.jit.script
+            def f(x: List[int]):
+                del x[0:1]  # expect: TSL119
+                return x
+        """),
+        Valid("""
+            import torch
+            from typing import List
+
+            @torch.jit.script
+            def f(x: List[int]):
+                del x[0]
+                return x
+        """),
     )
 
     def visit_Del(self, node: cst.Del) -> None:

@@ -5,7 +5,7 @@ import libcst as cst
 from tsl.frontend.reads import COMPILED_BODIES, GLOBAL_DEFINITIONS
 from tsl.fix import toolkit
 from tsl.model.values import global_kind, literal_kind
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 TYPE_COMMENT = re.compile(r"#\s*type:\s*\(")
 
@@ -35,13 +35,92 @@ class MissingTypeHint(Rule):
     message = "unannotated parameter is assumed to be a Tensor"
     compiler_message = 'Expected a default value of type Tensor (inferred) on parameter "n"'
     hint = "add a type annotation"
-    valid = (
-        "import torch\n\n@torch.jit.script\ndef f(x, scale: float = 2.0, mask=None):\n    return x * scale\n",
-        "import torch\n\n@torch.jit.script\ndef f(x, n):\n    # type: (Tensor, int) -> Tensor\n    for _ in range(n):\n        x = x + 1\n    return x\n",
-    )
-    invalid = (
-        "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x, scale=2.0):  # expect: TSL201\n        return x * scale\n",
-        "import torch\n\n@torch.jit.script\ndef f(x, n):\n    for _ in range(n):  # expect: TSL201\n        x = x + 1\n    return x\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            class Net(torch.nn.Module):
+                def forward(self, x, scale=2.0):  # expect: TSL201
+                    return x * scale
+        """),
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x, n):
+                for _ in range(n):  # expect: TSL201
+                    x = x + 1
+                return x
+        """),
+        Invalid('''
+            """Defaults that imply a type."""
+            import torch
+            from torch import nn
+
+            DEFAULT_SCALE = 2.0
+
+
+            class Defaults(nn.Module):
+                def forward(self, x, n=3, scale=DEFAULT_SCALE, flag=False, mode="sum", size=(1, 2), z=-1.5, mask=None):  # expect: TSL201
+                    if flag and mode == "sum":
+                        x = x * scale + size[0] + n + z
+                    return x
+
+
+            class RangeUse(nn.Module):
+                def forward(self, x, steps):
+                    for _ in range(steps):  # count  # expect: TSL201
+                        x = x + 1
+                    return x
+
+
+            @torch.jit.script
+            def nested(x, shape=((1, 2), (3, 4)), label='a' 'b'):  # expect: TSL201
+                return x + shape[0][1]
+        ''', fixed='''
+            """Defaults that imply a type."""
+            import torch
+            from torch import nn
+            from typing import Tuple
+
+            DEFAULT_SCALE = 2.0
+
+
+            class Defaults(nn.Module):
+                def forward(self, x, n: int = 3, scale: float = DEFAULT_SCALE, flag: bool = False, mode: str = "sum", size: Tuple[int, int] = (1, 2), z: float = -1.5, mask=None):
+                    if flag and mode == "sum":
+                        x = x * scale + size[0] + n + z
+                    return x
+
+
+            class RangeUse(nn.Module):
+                def forward(self, x, steps: int):
+                    for _ in range(steps):  # count
+                        x = x + 1
+                    return x
+
+
+            @torch.jit.script
+            def nested(x, shape: Tuple[Tuple[int, int], Tuple[int, int]] = ((1, 2), (3, 4)), label: str = 'a' 'b'):
+                return x + shape[0][1]
+        '''),
+        Valid("""
+            import torch
+
+            @torch.jit.script
+            def f(x, scale: float = 2.0, mask=None):
+                return x * scale
+        """),
+        Valid("""
+            import torch
+
+            @torch.jit.script
+            def f(x, n):
+                # type: (Tensor, int) -> Tensor
+                for _ in range(n):
+                    x = x + 1
+                return x
+        """),
     )
 
     def check_function(self, node: cst.FunctionDef) -> None:

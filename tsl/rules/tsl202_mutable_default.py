@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tsl.fix import toolkit
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 MUTABLE_CALLS = {"builtins.list", "builtins.dict", "list", "dict"}
 
@@ -29,16 +29,87 @@ class MutableDefault(Rule):
     compiler_message = ("Mutable default parameters are not supported because Python binds them to the function "
                         "and they persist across function calls.")
     hint = "default to None and build the list inside, or use a tuple"
-    valid = (
-        "import torch\nfrom typing import List, Optional, Tuple\n\n@torch.jit.script\n"
-        "def f(x: torch.Tensor, size: Tuple[int, int] = (1, 2), extra: Optional[List[int]] = None):\n"
-        "    return x\n",
-    )
-    invalid = (
-        "import torch\nfrom typing import List\n\nclass Net(torch.nn.Module):\n"
-        "    def forward(self, x, sizes: List[int] = [1, 2]):  # expect: TSL202\n        return x\n",
-        "import torch\nfrom typing import Dict\n\n@torch.jit.script\n"
-        "def f(x: torch.Tensor, table: Dict[str, int] = {}):  # expect: TSL202\n    return x\n",
+    examples = (
+        Invalid("""
+            import torch
+            from typing import List
+
+            class Net(torch.nn.Module):
+                def forward(self, x, sizes: List[int] = [1, 2]):  # expect: TSL202
+                    return x
+        """),
+        Invalid("""
+            import torch
+            from typing import Dict
+
+            @torch.jit.script
+            def f(x: torch.Tensor, table: Dict[str, int] = {}):  # expect: TSL202
+                return x
+        """),
+        Invalid("""
+            from typing import Dict, List
+
+            import torch
+            from torch import nn
+
+
+            class Sizes(nn.Module):
+                def forward(self, x, sizes: List[int] = [1, 2], table: Dict[str, float] = {}):  # expect: TSL202
+                    for size in sizes:  # read only
+                        x = x + size
+                    return x * len(table)
+        """, fixed="""
+            from typing import Dict, List, Optional
+
+            import torch
+            from torch import nn
+
+
+            class Sizes(nn.Module):
+                def forward(self, x, sizes: Optional[List[int]] = None, table: Optional[Dict[str, float]] = None):
+                    if sizes is None:
+                        sizes = [1, 2]
+                    if table is None:
+                        table = torch.jit.annotate(Dict[str, float], {})
+                    for size in sizes:  # read only
+                        x = x + size
+                    return x * len(table)
+        """),
+        Invalid('''
+            from typing import List
+
+            import torch
+
+
+            @torch.jit.script
+            def grow(x: torch.Tensor, seen: List[int] = [], extra=[]):  # expect: TSL201, TSL202
+                """Mutates its default."""
+                seen.append(1)
+                return x + len(seen) + len(extra)
+        ''', fixed='''
+            from typing import List, Optional
+
+            import torch
+
+
+            @torch.jit.script
+            def grow(x: torch.Tensor, seen: Optional[List[int]] = None, extra: Optional[List[torch.Tensor]] = None):
+                """Mutates its default."""
+                if seen is None:
+                    seen = []
+                if extra is None:
+                    extra = []
+                seen.append(1)
+                return x + len(seen) + len(extra)
+        ''', unsafe=True),
+        Valid("""
+            import torch
+            from typing import List, Optional, Tuple
+
+            @torch.jit.script
+            def f(x: torch.Tensor, size: Tuple[int, int] = (1, 2), extra: Optional[List[int]] = None):
+                return x
+        """),
     )
 
     def check_function(self, node: cst.FunctionDef) -> None:

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tsl.model.types import annotation_kind
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class UnsupportedAnnotation(Rule):
@@ -19,15 +19,31 @@ class UnsupportedAnnotation(Rule):
     message = "this annotation is not supported by TorchScript"
     compiler_message = "Unknown type constructor Callable"
     hint = "use a TorchScript type (str for a mode flag), or @torch.jit.ignore the function"
-    valid = (
-        "import torch\nfrom typing import Optional\n\n@torch.jit.script\n"
-        "def f(x: torch.Tensor, mode: str = 'a', y: Optional[int] = None) -> torch.Tensor:\n    return x\n",
-    )
-    invalid = (
-        "import torch\nfrom typing import Callable\n\n@torch.jit.script\n"
-        "def f(x: torch.Tensor, g: Callable[[int], int]):  # expect: TSL203\n    return x\n",
-        "import torch\nfrom typing import Literal\n\nclass Net(torch.nn.Module):\n"
-        "    def forward(self, x, mode: Literal['a', 'b'] = 'a'):  # expect: TSL203\n        return x\n",
+    examples = (
+        Invalid("""
+            import torch
+            from typing import Callable
+
+            @torch.jit.script
+            def f(x: torch.Tensor, g: Callable[[int], int]):  # expect: TSL203
+                return x
+        """),
+        Invalid("""
+            import torch
+            from typing import Literal
+
+            class Net(torch.nn.Module):
+                def forward(self, x, mode: Literal['a', 'b'] = 'a'):  # expect: TSL203
+                    return x
+        """),
+        Valid("""
+            import torch
+            from typing import Optional
+
+            @torch.jit.script
+            def f(x: torch.Tensor, mode: str = 'a', y: Optional[int] = None) -> torch.Tensor:
+                return x
+        """),
     )
 
     def _check(self, annotation, where) -> None:

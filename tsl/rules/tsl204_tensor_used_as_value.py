@@ -2,7 +2,7 @@ import libcst as cst
 
 from tsl.model.torch_tables import TENSOR_ATTRIBUTES, UNSUPPORTED_TENSOR_METHODS, UNSUPPORTED_TENSOR_PROPERTIES
 from tsl.model.types import param_types, rebound, type_tested
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 LIST_OPS = {"torch.cat", "torch.concat", "torch.concatenate", "torch.stack", "torch.hstack", "torch.vstack",
             "torch.dstack"}
@@ -28,20 +28,49 @@ class TensorUsedAsValue(Rule):
     emitted_only = True
     compiler_message = "Tensor (inferred) cannot be used as a tuple"
     hint = "annotate the parameter with its real type"
-    valid = (
-        "import torch\nfrom typing import List, Tuple\n\n@torch.jit.script\n"
-        "def f(x, size: Tuple[int, int], feats: List[torch.Tensor]):\n    h, w = size\n"
-        "    feats.append(x)\n    return x.view(h, w)\n",
-    )
-    invalid = (
-        "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x, size):\n"
-        "        h, w = size  # expect: TSL204\n        return x\n",
-        "import torch\n\n@torch.jit.script\ndef f(x, feats):\n"
-        "    feats.append(x)  # expect: TSL204\n    return x\n",
-        "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, xs):\n"
-        "        return torch.cat(xs, dim=1)  # expect: TSL204\n",
-        "import torch\n\n@torch.jit.script\ndef f(x, pairs):\n"
-        "    for a, b in pairs:  # expect: TSL204\n        x = x + a\n    return x\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            class Net(torch.nn.Module):
+                def forward(self, x, size):
+                    h, w = size  # expect: TSL204
+                    return x
+        """),
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x, feats):
+                feats.append(x)  # expect: TSL204
+                return x
+        """),
+        Invalid("""
+            import torch
+
+            class Net(torch.nn.Module):
+                def forward(self, xs):
+                    return torch.cat(xs, dim=1)  # expect: TSL204
+        """),
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x, pairs):
+                for a, b in pairs:  # expect: TSL204
+                    x = x + a
+                return x
+        """),
+        Valid("""
+            import torch
+            from typing import List, Tuple
+
+            @torch.jit.script
+            def f(x, size: Tuple[int, int], feats: List[torch.Tensor]):
+                h, w = size
+                feats.append(x)
+                return x.view(h, w)
+        """),
     )
 
     def check_function(self, node: cst.FunctionDef) -> None:

@@ -2,7 +2,7 @@ import libcst as cst
 
 from tsl.model.flow import Flow
 from tsl.model.types import parameters
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 def flow_issues(rule: Rule, node: cst.FunctionDef):
@@ -36,16 +36,41 @@ class PartiallyDefined(Rule):
     message = "variable is not defined on every path that reaches this use"
     compiler_message = "y is not defined in the false branch"
     hint = "assign it before the if (or in every branch)"
-    valid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor, flag: bool):\n    if flag:\n        y = x * 2\n"
-        "    else:\n        y = x\n    if flag:\n        z = x\n    else:\n        return x\n    return y + z\n",
-    )
-    invalid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor, flag: bool):\n    if flag:\n        y = x * 2\n"
-        "    return y  # expect: TSL205\n",
-        "import torch\nfrom typing import List\n\nclass Net(torch.nn.Module):\n"
-        "    def forward(self, x, sizes: List[int]):\n        for s in sizes:\n            y = x * s\n"
-        "        return y  # expect: TSL205\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: torch.Tensor, flag: bool):
+                if flag:
+                    y = x * 2
+                return y  # expect: TSL205
+        """),
+        Invalid("""
+            import torch
+            from typing import List
+
+            class Net(torch.nn.Module):
+                def forward(self, x, sizes: List[int]):
+                    for s in sizes:
+                        y = x * s
+                    return y  # expect: TSL205
+        """),
+        Valid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: torch.Tensor, flag: bool):
+                if flag:
+                    y = x * 2
+                else:
+                    y = x
+                if flag:
+                    z = x
+                else:
+                    return x
+                return y + z
+        """),
     )
 
     def check_function(self, node: cst.FunctionDef) -> None:

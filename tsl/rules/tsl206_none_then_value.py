@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 from tsl.rules.tsl205_partially_defined import flow_issues
 
 
@@ -20,17 +20,41 @@ class NoneThenValue(Rule):
     compiler_message = ("Variable 'y' previously had type NoneType but is now being assigned to a value of type "
                         "Tensor")
     hint = "annotate it: y: Optional[torch.Tensor] = None"
-    valid = (
-        "import torch\nfrom typing import Optional\n\n@torch.jit.script\ndef f(x: torch.Tensor, flag: bool):\n"
-        "    y: Optional[torch.Tensor] = None\n    if flag:\n        y = x\n    z = None\n    z = x\n"
-        "    return y, z\n",
-    )
-    invalid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor, flag: bool):\n    y = None\n    if flag:\n"
-        "        y = x  # expect: TSL206\n    return x\n",
-        "import torch\nfrom typing import List\n\nclass Net(torch.nn.Module):\n"
-        "    def forward(self, x, sizes: List[int]):\n        out = None\n        for s in sizes:\n"
-        "            out = x * s  # expect: TSL206\n        return x\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: torch.Tensor, flag: bool):
+                y = None
+                if flag:
+                    y = x  # expect: TSL206
+                return x
+        """),
+        Invalid("""
+            import torch
+            from typing import List
+
+            class Net(torch.nn.Module):
+                def forward(self, x, sizes: List[int]):
+                    out = None
+                    for s in sizes:
+                        out = x * s  # expect: TSL206
+                    return x
+        """),
+        Valid("""
+            import torch
+            from typing import Optional
+
+            @torch.jit.script
+            def f(x: torch.Tensor, flag: bool):
+                y: Optional[torch.Tensor] = None
+                if flag:
+                    y = x
+                z = None
+                z = x
+                return y, z
+        """),
     )
 
     def check_function(self, node: cst.FunctionDef) -> None:

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 def _has_pipe(expr) -> bool:
@@ -28,13 +28,22 @@ class PipeUnion(Rule):
     compiler_message = "Unsupported annotation (torch < 2.2)"
     hint = "write Optional[X] or Union[X, Y]"
     max_torch = "2.2"
-    valid = (
-        "import torch\nfrom typing import Optional\n\n@torch.jit.script\n"
-        "def f(x: torch.Tensor, k: Optional[int] = None):\n    return x\n",
-    )
-    invalid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor, k: int | None = None):  # expect: TSL207\n"
-        "    return x\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: torch.Tensor, k: int | None = None):  # expect: TSL207
+                return x
+        """),
+        Valid("""
+            import torch
+            from typing import Optional
+
+            @torch.jit.script
+            def f(x: torch.Tensor, k: Optional[int] = None):
+                return x
+        """),
     )
 
     def check_function(self, node: cst.FunctionDef) -> None:

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 BUILTINS = {"dict", "set", "frozenset"}
 BARE_TYPING = {"typing.Dict": "Dict", "typing.List": "List", "typing.Tuple": "Tuple", "typing.Set": "Set"}
@@ -24,16 +24,36 @@ class IsinstanceType(Rule):
     emitted_only = True
     compiler_message = "Unknown type name 'dict'"
     hint = "use a subscripted typing type such as Dict[str, Tensor], or `is None`"
-    valid = (
-        "import torch\nfrom typing import Dict, List\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n"
-        "    if isinstance(x, (list, tuple)) or isinstance(x, Dict[str, int]) or isinstance(x, List[int]):\n"
-        "        return 1\n    return 0\n",
-    )
-    invalid = (
-        "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
-        "        if isinstance(x, dict):  # expect: TSL209\n            return x\n        return x\n",
-        "import torch\nfrom typing import List\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n"
-        "    if isinstance(x, List):  # expect: TSL209\n        return 1\n    return 0\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            class Net(torch.nn.Module):
+                def forward(self, x):
+                    if isinstance(x, dict):  # expect: TSL209
+                        return x
+                    return x
+        """),
+        Invalid("""
+            import torch
+            from typing import List
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                if isinstance(x, List):  # expect: TSL209
+                    return 1
+                return 0
+        """),
+        Valid("""
+            import torch
+            from typing import Dict, List
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                if isinstance(x, (list, tuple)) or isinstance(x, Dict[str, int]) or isinstance(x, List[int]):
+                    return 1
+                return 0
+        """),
     )
 
     def visit_Call(self, node: cst.Call) -> None:

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tsl.model.types import param_types
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class ListStarArgument(Rule):
@@ -21,20 +21,46 @@ class ListStarArgument(Rule):
     emitted_only = True
     compiler_message = "cannot statically infer the expected size of a list in this context"
     hint = "pass the list itself: x.view(shape) rather than x.view(*shape)"
-    valid = (
-        "import torch\nfrom typing import List, Tuple\n\n@torch.jit.script\n"
-        "def f(x: torch.Tensor, shape: List[int], pair: Tuple[int, int]):\n"
-        "    return x.view(shape), x.view(*pair), x.view([1] + shape)\n",
-    )
-    invalid = (
-        "import torch\nfrom typing import List\n\n@torch.jit.script\ndef f(x: torch.Tensor, shape: List[int]):\n"
-        "    return x.view(*shape)  # expect: TSL210\n",
-        "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
-        "        b = x.size(0)\n        return x.view(*([b] + [-1]))  # expect: TSL210\n",
-        "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
-        "        return x.new_zeros(*x.shape)  # expect: TSL210\n",
-        "import torch\nfrom typing import List\n\n@torch.jit.script\ndef f(x: torch.Tensor, shape: List[int]):\n"
-        "    return tuple(shape)  # expect: TSL210\n",
+    examples = (
+        Invalid("""
+            import torch
+            from typing import List
+
+            @torch.jit.script
+            def f(x: torch.Tensor, shape: List[int]):
+                return x.view(*shape)  # expect: TSL210
+        """),
+        Invalid("""
+            import torch
+
+            class Net(torch.nn.Module):
+                def forward(self, x):
+                    b = x.size(0)
+                    return x.view(*([b] + [-1]))  # expect: TSL210
+        """),
+        Invalid("""
+            import torch
+
+            class Net(torch.nn.Module):
+                def forward(self, x):
+                    return x.new_zeros(*x.shape)  # expect: TSL210
+        """),
+        Invalid("""
+            import torch
+            from typing import List
+
+            @torch.jit.script
+            def f(x: torch.Tensor, shape: List[int]):
+                return tuple(shape)  # expect: TSL210
+        """),
+        Valid("""
+            import torch
+            from typing import List, Tuple
+
+            @torch.jit.script
+            def f(x: torch.Tensor, shape: List[int], pair: Tuple[int, int]):
+                return x.view(shape), x.view(*pair), x.view([1] + shape)
+        """),
     )
 
     def check_function(self, node: cst.FunctionDef) -> None:

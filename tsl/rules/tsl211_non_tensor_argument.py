@@ -4,7 +4,7 @@ from tsl.frontend.reads import COMPILED_BODIES, INIT_ATTRIBUTES
 from tsl.model.index import FunctionInfo
 from tsl.frontend.walk import statements
 from tsl.model.types import attributes, param_types, parameters, self_attribute
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 LITERALS = {
     cst.Integer: "an int", cst.Float: "a float", cst.SimpleString: "a str", cst.List: "a list",
@@ -31,16 +31,40 @@ class NonTensorArgument(Rule):
     emitted_only = True
     compiler_message = "Expected a value of type 'Tensor (inferred)' for argument 'n' but instead found type 'int'."
     hint = "annotate the callee's parameter with its real type"
-    valid = (
-        "import torch\nfrom typing import List\nfrom torch import nn\n\nclass Net(nn.Module):\n"
-        "    def helper(self, x, n: int, xs: List[torch.Tensor]):\n        return x * n\n\n"
-        "    def forward(self, x):\n        return self.helper(x, 2, [x, x])\n",
-    )
-    invalid = (
-        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    def helper(self, x, n):\n"
-        "        return x * n\n\n    def forward(self, x):\n        return self.helper(x, 2)  # expect: TSL211\n",
-        "import torch\n\ndef scale(x, factor):\n    return x * factor\n\n@torch.jit.script\n"
-        "def f(x: torch.Tensor):\n    return scale(x, 0.5)  # expect: TSL211\n",
+    examples = (
+        Invalid("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def helper(self, x, n):
+                    return x * n
+
+                def forward(self, x):
+                    return self.helper(x, 2)  # expect: TSL211
+        """),
+        Invalid("""
+            import torch
+
+            def scale(x, factor):
+                return x * factor
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                return scale(x, 0.5)  # expect: TSL211
+        """),
+        Valid("""
+            import torch
+            from typing import List
+            from torch import nn
+
+            class Net(nn.Module):
+                def helper(self, x, n: int, xs: List[torch.Tensor]):
+                    return x * n
+
+                def forward(self, x):
+                    return self.helper(x, 2, [x, x])
+        """),
     )
 
     def check_function(self, node: cst.FunctionDef) -> None:

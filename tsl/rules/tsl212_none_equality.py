@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tsl.model.types import param_types, rebound
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 KNOWN = {"Tensor", "Optional", "int", "float", "bool", "str", "List", "Tuple", "Dict"}
 
@@ -21,15 +21,36 @@ class NoneEquality(Rule):
     emitted_only = True
     compiler_message = "Arguments for call are not valid."
     hint = "write `is None` / `is not None`"
-    valid = (
-        "import torch\nfrom typing import Optional\n\n@torch.jit.script\ndef f(x: Optional[torch.Tensor]):\n"
-        "    if x is not None:\n        return x + 1\n    return torch.zeros(1)\n",
-    )
-    invalid = (
-        "import torch\nfrom typing import Optional\n\n@torch.jit.script\ndef f(x: Optional[torch.Tensor]):\n"
-        "    if x != None:  # expect: TSL212\n        return x + 1\n    return torch.zeros(1)\n",
-        "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x, mask=None):\n"
-        "        if mask == None:  # expect: TSL212\n            return x\n        return x * mask\n",
+    examples = (
+        Invalid("""
+            import torch
+            from typing import Optional
+
+            @torch.jit.script
+            def f(x: Optional[torch.Tensor]):
+                if x != None:  # expect: TSL212
+                    return x + 1
+                return torch.zeros(1)
+        """),
+        Invalid("""
+            import torch
+
+            class Net(torch.nn.Module):
+                def forward(self, x, mask=None):
+                    if mask == None:  # expect: TSL212
+                        return x
+                    return x * mask
+        """),
+        Valid("""
+            import torch
+            from typing import Optional
+
+            @torch.jit.script
+            def f(x: Optional[torch.Tensor]):
+                if x is not None:
+                    return x + 1
+                return torch.zeros(1)
+        """),
     )
 
     def check_function(self, node: cst.FunctionDef) -> None:

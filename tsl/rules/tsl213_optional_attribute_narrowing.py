@@ -2,7 +2,7 @@ import libcst as cst
 
 from tsl.frontend.reads import COMPILED_BODIES, INIT_ATTRIBUTES
 from tsl.model.types import annotation_kind, self_attribute
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 def optional_attributes(rule: Rule) -> set[str]:
@@ -41,17 +41,42 @@ class OptionalAttributeNarrowing(Rule):
     emitted_only = True
     compiler_message = "Arguments for call are not valid."
     hint = "copy it to a local (x = self.x) and test the local"
-    valid = (
-        "import torch\nfrom typing import Optional\nfrom torch import nn\n\nclass Net(nn.Module):\n"
-        "    bias: Optional[torch.Tensor]\n\n    def __init__(self):\n        super().__init__()\n"
-        "        self.bias = torch.ones(1)\n\n    def forward(self, y):\n        bias = self.bias\n"
-        "        if bias is not None:\n            return y + bias\n        return y\n",
-    )
-    invalid = (
-        "import torch\nfrom typing import Optional\nfrom torch import nn\n\nclass Net(nn.Module):\n"
-        "    bias: Optional[torch.Tensor]\n\n    def __init__(self):\n        super().__init__()\n"
-        "        self.bias = torch.ones(1)\n\n    def forward(self, y):\n        if self.bias is not None:\n"
-        "            return y + self.bias  # expect: TSL213\n        return y\n",
+    examples = (
+        Invalid("""
+            import torch
+            from typing import Optional
+            from torch import nn
+
+            class Net(nn.Module):
+                bias: Optional[torch.Tensor]
+
+                def __init__(self):
+                    super().__init__()
+                    self.bias = torch.ones(1)
+
+                def forward(self, y):
+                    if self.bias is not None:
+                        return y + self.bias  # expect: TSL213
+                    return y
+        """),
+        Valid("""
+            import torch
+            from typing import Optional
+            from torch import nn
+
+            class Net(nn.Module):
+                bias: Optional[torch.Tensor]
+
+                def __init__(self):
+                    super().__init__()
+                    self.bias = torch.ones(1)
+
+                def forward(self, y):
+                    bias = self.bias
+                    if bias is not None:
+                        return y + bias
+                    return y
+        """),
     )
 
     def check_function(self, node: cst.FunctionDef) -> None:

@@ -2,7 +2,7 @@ import libcst as cst
 
 from tsl.model.types import param_types
 from tsl.frontend.walk import statements
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 NUMBER_METHODS = {"item", "dim", "numel", "size", "nelement", "ndimension", "stride", "element_size"}
 NUMBER_BUILTINS = {"len", "int", "float", "bool", "str", "round", "abs", "min", "max"}
@@ -32,16 +32,41 @@ class EmptyContainer(Rule):
     emitted_only = True
     compiler_message = "aten::append.t(t[](a!) self, t(c -> *) el) -> t[](a!)"
     hint = "annotate it: sizes: List[int] = []"
-    valid = (
-        "import torch\nfrom typing import Dict, List\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n"
-        "    sizes: List[int] = []\n    feats = []\n    for i in range(x.dim()):\n        sizes.append(x.size(i))\n"
-        "        feats.append(x * i)\n    d: Dict[str, float] = {}\n    d['a'] = 1.0\n    return sizes, feats, d\n",
-    )
-    invalid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    sizes = []\n"
-        "    for i in range(x.dim()):\n        sizes.append(x.size(i))  # expect: TSL214\n    return sizes\n",
-        "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n        stats = {}\n"
-        "        stats['mean'] = 1.0  # expect: TSL214\n        return x\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                sizes = []
+                for i in range(x.dim()):
+                    sizes.append(x.size(i))  # expect: TSL214
+                return sizes
+        """),
+        Invalid("""
+            import torch
+
+            class Net(torch.nn.Module):
+                def forward(self, x):
+                    stats = {}
+                    stats['mean'] = 1.0  # expect: TSL214
+                    return x
+        """),
+        Valid("""
+            import torch
+            from typing import Dict, List
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                sizes: List[int] = []
+                feats = []
+                for i in range(x.dim()):
+                    sizes.append(x.size(i))
+                    feats.append(x * i)
+                d: Dict[str, float] = {}
+                d['a'] = 1.0
+                return sizes, feats, d
+        """),
     )
 
     def check_function(self, node: cst.FunctionDef) -> None:

@@ -4,7 +4,7 @@ from tsl.frontend.reads import COMPILED_BODIES, GLOBAL_DEFINITIONS
 from tsl.fix import toolkit
 from tsl.model.index import EXPORT, SCRIPT
 from tsl.model.values import global_kind
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 IO_PREFIXES = ("logging.", "time.", "os.", "random.", "sys.stdout.", "sys.stderr.", "sys.stdin.")
 
@@ -36,16 +36,165 @@ class SideEffect(Rule):
     emitted_only = True
     compiler_message = "Python builtin <built-in function open> is currently not supported in Torchscript"
     hint = "guard it with `if not torch.jit.is_scripting():` or move it to a @torch.jit.ignore helper"
-    valid = (
-        "import logging\nimport torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    print('shape', x.shape)\n    if not torch.jit.is_scripting():\n        logging.info('eager only')\n    return x\n",
-        "import warnings\nimport torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    warnings.warn('careful')\n    warnings.warn('careful', stacklevel=2)\n    return x\n",
-    )
-    invalid = (
-        "import logging\nimport torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n        logging.info('forward')  # expect: TSL301\n        return x\n",
-        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    open('log.txt')  # expect: TSL301\n    return x\n",
-        "import time\nimport torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    t = time.time()  # expect: TSL301\n    return x\n",
-        "import warnings\nimport torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    warnings.warn('careful', UserWarning)  # expect: TSL301\n    return x\n",
-        "import logging\nimport torch\n\nlogger = logging.getLogger(__name__)\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    logger.info('x')  # expect: TSL301\n    return x\n",
+    examples = (
+        Invalid("""
+            import logging
+            import torch
+
+            class Net(torch.nn.Module):
+                def forward(self, x):
+                    logging.info('forward')  # expect: TSL301
+                    return x
+        """),
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                open('log.txt')  # expect: TSL301
+                return x
+        """),
+        Invalid("""
+            import time
+            import torch
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                t = time.time()  # expect: TSL301
+                return x
+        """),
+        Invalid("""
+            import warnings
+            import torch
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                warnings.warn('careful', UserWarning)  # expect: TSL301
+                return x
+        """),
+        Invalid("""
+            import logging
+            import torch
+
+            logger = logging.getLogger(__name__)
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                logger.info('x')  # expect: TSL301
+                return x
+        """),
+        Invalid("""
+            import logging
+            import time
+            import warnings
+
+            import torch
+            from torch import nn
+
+            logger = logging.getLogger(__name__)
+
+
+            class Logs(nn.Module):
+                def forward(self, x):
+                    logging.warning("slow")  # tell someone  # expect: TSL301
+                    logger.info(  # expect: TSL301
+                        "shape %s",  # what
+                        x.shape,
+                    )
+                    start = time.perf_counter()  # expect: TSL301
+                    warnings.warn("old", DeprecationWarning)  # expect: TSL301
+                    if x.sum() > 0:
+                        logger.debug("positive")  # expect: TSL301
+                    return x
+        """, fixed="""
+            import logging
+            import time
+            import warnings
+
+            import torch
+            from torch import nn
+
+            logger = logging.getLogger(__name__)
+
+
+            class Logs(nn.Module):
+                def forward(self, x):
+                    if not torch.jit.is_scripting():
+                        logging.warning("slow")  # tell someone
+                    if not torch.jit.is_scripting():
+                        logger.info(
+                            "shape %s",  # what
+                            x.shape,
+                        )
+                    if not torch.jit.is_scripting():
+                        start = time.perf_counter()
+                    if not torch.jit.is_scripting():
+                        warnings.warn("old", DeprecationWarning)
+                    if x.sum() > 0:
+                        if not torch.jit.is_scripting():
+                            logger.debug("positive")
+                    return x
+        """),
+        Invalid("""
+            import time
+
+            import torch
+            from torch import nn
+
+
+            def elapsed(start: float) -> float:
+                return time.time() - start  # expect: TSL301
+
+
+            class Timed(nn.Module):
+                def forward(self, x):
+                    t = self.now()
+                    return x + elapsed(t)
+
+                def now(self) -> float:
+                    return time.time()  # expect: TSL301
+        """, fixed="""
+            import time
+
+            import torch
+            from torch import nn
+
+
+            @torch.jit.ignore
+            def elapsed(start: float) -> float:
+                return time.time() - start
+
+
+            class Timed(nn.Module):
+                def forward(self, x):
+                    t = self.now()
+                    return x + elapsed(t)
+
+                @torch.jit.ignore
+                def now(self) -> float:
+                    return time.time()
+        """, unsafe=True),
+        Valid("""
+            import logging
+            import torch
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                print('shape', x.shape)
+                if not torch.jit.is_scripting():
+                    logging.info('eager only')
+                return x
+        """),
+        Valid("""
+            import warnings
+            import torch
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                warnings.warn('careful')
+                warnings.warn('careful', stacklevel=2)
+                return x
+        """),
     )
 
     def visit_Call(self, node: cst.Call) -> None:

@@ -3,7 +3,7 @@ import libcst as cst
 from tsl.frontend.reads import COMPILED_BODIES, GLOBAL_DEFINITIONS, INIT_ATTRIBUTES
 from tsl.fix import toolkit
 from tsl.model.values import global_kind, literal_kind
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class ExternalGlobal(Rule):
@@ -34,12 +34,133 @@ class ExternalGlobal(Rule):
     emitted_only = True
     compiler_message = "python value of type 'float' cannot be used as a value"
     hint = "store it on the module as a Final attribute, or pass it as a parameter"
-    valid = (
-        "import math\nimport torch\nfrom typing import Final\n\nclass Net(torch.nn.Module):\n    scale: Final[float] = 2.0\n\n    def forward(self, x):\n        return x * self.scale * math.pi\n",
-    )
-    invalid = (
-        "import torch\n\nSCALE = 2.0\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n        return x * SCALE  # expect: TSL302\n",
-        "import torch\n\nSIZES = [1, 2]\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    return x + SIZES[0]  # expect: TSL302\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            SCALE = 2.0
+
+            class Net(torch.nn.Module):
+                def forward(self, x):
+                    return x * SCALE  # expect: TSL302
+        """),
+        Invalid("""
+            import torch
+
+            SIZES = [1, 2]
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                return x + SIZES[0]  # expect: TSL302
+        """),
+        Invalid('''
+            import math
+
+            import torch
+            from torch import nn
+
+            SCALE = 2.0
+            DEPTH = 3
+            NAME = "net"
+            SHAPE = (1, 2)
+            ENABLED = True
+
+
+            class Reads(nn.Module):
+                """Reads module constants."""
+
+                def forward(self, x):
+                    if ENABLED:  # expect: TSL302
+                        x = x * SCALE + DEPTH  # scaled  # expect: TSL302
+                    print(NAME)  # expect: TSL302
+                    return self.extra(x) + SHAPE[0] * math.pi  # expect: TSL302
+
+                def extra(self, x):
+                    return x * SCALE  # expect: TSL302
+        ''', fixed='''
+            import math
+
+            import torch
+            from torch import nn
+            from typing import Final, Tuple
+
+            SCALE = 2.0
+            DEPTH = 3
+            NAME = "net"
+            SHAPE = (1, 2)
+            ENABLED = True
+
+
+            class Reads(nn.Module):
+                """Reads module constants."""
+                ENABLED: Final[bool] = ENABLED
+                SCALE: Final[float] = SCALE
+                DEPTH: Final[int] = DEPTH
+                NAME: Final[str] = NAME
+                SHAPE: Final[Tuple[int, int]] = SHAPE
+
+                def forward(self, x):
+                    if self.ENABLED:
+                        x = x * self.SCALE + self.DEPTH  # scaled
+                    print(self.NAME)
+                    return self.extra(x) + self.SHAPE[0] * math.pi
+
+                def extra(self, x):
+                    return x * self.SCALE
+        '''),
+        Invalid("""
+            import torch
+            from torch import nn
+
+            SIZES = [1, 2]
+            BIAS = torch.ones(1)
+            OFFSET = 0.5
+
+
+            class Sizes(nn.Module):
+                def forward(self, x):
+                    for size in SIZES:  # expect: TSL302
+                        x = x + size
+                    return x + BIAS  # expect: TSL302
+
+
+            @torch.jit.script
+            def shift(x: torch.Tensor, scale: float = 1.0):
+                return x * scale + OFFSET + BIAS  # expect: TSL302
+        """, fixed="""
+            import torch
+            from torch import nn
+            from typing import Final, List
+
+            SIZES = [1, 2]
+            BIAS = torch.ones(1)
+            OFFSET = 0.5
+
+
+            class Sizes(nn.Module):
+                SIZES: Final[List[int]] = SIZES
+
+                def forward(self, x, BIAS: torch.Tensor = BIAS):
+                    for size in self.SIZES:
+                        x = x + size
+                    return x + BIAS
+
+
+            @torch.jit.script
+            def shift(x: torch.Tensor, scale: float = 1.0, OFFSET: float = OFFSET, BIAS: torch.Tensor = BIAS):
+                return x * scale + OFFSET + BIAS
+        """, unsafe=True),
+        Valid("""
+            import math
+            import torch
+            from typing import Final
+
+            class Net(torch.nn.Module):
+                scale: Final[float] = 2.0
+
+                def forward(self, x):
+                    return x * self.scale * math.pi
+        """),
     )
 
     def visit_Name(self, node: cst.Name) -> None:

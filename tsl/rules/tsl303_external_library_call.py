@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 LIBRARIES = ("numpy", "scipy", "pandas", "cv2", "PIL", "sklearn", "skimage", "einops", "math.prod")
 
@@ -22,15 +22,32 @@ class ExternalLibraryCall(Rule):
     emitted_only = True
     compiler_message = "cannot create weak reference to 'numpy.ufunc' object"
     hint = "use the torch equivalent, or call it from a @torch.jit.ignore helper"
-    valid = (
-        "import numpy as np\nimport torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n"
-        "    return x * np.pi + torch.sqrt(x)\n",
-    )
-    invalid = (
-        "import numpy as np\nimport torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
-        "        return x * np.sqrt(2.0)  # expect: TSL303\n",
-        "import math\nimport torch\nfrom typing import List\n\n@torch.jit.script\ndef f(x: torch.Tensor, s: List[int]):\n"
-        "    return x * math.prod(s)  # expect: TSL303\n",
+    examples = (
+        Invalid("""
+            import numpy as np
+            import torch
+
+            class Net(torch.nn.Module):
+                def forward(self, x):
+                    return x * np.sqrt(2.0)  # expect: TSL303
+        """),
+        Invalid("""
+            import math
+            import torch
+            from typing import List
+
+            @torch.jit.script
+            def f(x: torch.Tensor, s: List[int]):
+                return x * math.prod(s)  # expect: TSL303
+        """),
+        Valid("""
+            import numpy as np
+            import torch
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                return x * np.pi + torch.sqrt(x)
+        """),
     )
 
     def visit_Call(self, node: cst.Call) -> None:

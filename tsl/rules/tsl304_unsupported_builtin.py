@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 UNSUPPORTED = {"next", "iter", "callable", "map", "filter", "id", "vars", "globals", "locals", "setattr", "delattr"}
 
@@ -23,17 +23,39 @@ class UnsupportedBuiltin(Rule):
     emitted_only = True
     compiler_message = "Python builtin <built-in function next> is currently not supported in Torchscript"
     hint = "write it as an explicit loop"
-    valid = (
-        "import torch\nfrom typing import List\n\n@torch.jit.script\ndef f(x: torch.Tensor, s: List[int]):\n"
-        "    t = sorted(s)\n    return getattr(x, 'shape'), t\n",
-    )
-    invalid = (
-        "import torch\nfrom typing import List\n\n@torch.jit.script\ndef f(x: torch.Tensor, s: List[int]):\n"
-        "    return next(iter(s))  # expect: TSL304\n",
-        "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x, name: str):\n"
-        "        return getattr(self, name)  # expect: TSL304\n",
-        "import torch\nfrom typing import List\n\n@torch.jit.script\ndef f(s: List[int]):\n"
-        "    return sorted(s, reverse=True)  # expect: TSL304\n",
+    examples = (
+        Invalid("""
+            import torch
+            from typing import List
+
+            @torch.jit.script
+            def f(x: torch.Tensor, s: List[int]):
+                return next(iter(s))  # expect: TSL304
+        """),
+        Invalid("""
+            import torch
+
+            class Net(torch.nn.Module):
+                def forward(self, x, name: str):
+                    return getattr(self, name)  # expect: TSL304
+        """),
+        Invalid("""
+            import torch
+            from typing import List
+
+            @torch.jit.script
+            def f(s: List[int]):
+                return sorted(s, reverse=True)  # expect: TSL304
+        """),
+        Valid("""
+            import torch
+            from typing import List
+
+            @torch.jit.script
+            def f(x: torch.Tensor, s: List[int]):
+                t = sorted(s)
+                return getattr(x, 'shape'), t
+        """),
     )
 
     def visit_Call(self, node: cst.Call) -> None:

@@ -3,7 +3,7 @@ import libcst as cst
 from tsl.frontend.reads import COMPILED_BODIES, INIT_ATTRIBUTES
 from tsl.fix import toolkit
 from tsl.model.types import attributes, self_attribute
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 INDEXED = {"ModuleList", "Sequential"}
 
@@ -53,21 +53,87 @@ class ModuleIndex(Rule):
     compiler_message = ("Expected integer literal for index but got a variable or non-integer. "
                         "ModuleList/Sequential indexing is only supported with integer literals.")
     hint = "iterate over the container (for layer in self.layers) instead of indexing it"
-    valid = (
-        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
-        "        super().__init__()\n        self.layers = nn.ModuleList([nn.ReLU(), nn.ReLU()])\n"
-        "        self.heads = nn.ModuleDict({'a': nn.ReLU()})\n\n    def forward(self, x):\n"
-        "        for i, layer in enumerate(self.layers):\n            x = layer(x)\n"
-        "        return self.layers[-1](x) + self.heads['a'](x)\n",
-    )
-    invalid = (
-        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
-        "        super().__init__()\n        self.layers = nn.ModuleList([nn.ReLU(), nn.ReLU()])\n\n"
-        "    def forward(self, x):\n        for i in range(2):\n"
-        "            x = self.layers[i](x)  # expect: TSL401\n        return x\n",
-        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
-        "        super().__init__()\n        self.heads = nn.ModuleDict({'a': nn.ReLU()})\n\n"
-        "    def forward(self, x, key: str):\n        return self.heads[key](x)  # expect: TSL401\n",
+    examples = (
+        Invalid("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.ModuleList([nn.ReLU(), nn.ReLU()])
+
+                def forward(self, x):
+                    for i in range(2):
+                        x = self.layers[i](x)  # expect: TSL401
+                    return x
+        """),
+        Invalid("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.heads = nn.ModuleDict({'a': nn.ReLU()})
+
+                def forward(self, x, key: str):
+                    return self.heads[key](x)  # expect: TSL401
+        """),
+        Invalid("""
+            import torch
+            from torch import nn
+
+
+            class Stack(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.ModuleList([nn.Linear(4, 4), nn.Linear(4, 4)])
+                    self.norms = nn.ModuleList([nn.LayerNorm(4), nn.LayerNorm(4)])
+
+                def forward(self, x):
+                    for i in range(len(self.layers)):
+                        x = self.layers[i](x)  # apply  # expect: TSL401
+                    for j in range(len(self.norms)):
+                        if j > 0:
+                            x = x + 1
+                        x = self.norms[j](x)  # expect: TSL401
+                    return x
+        """, fixed="""
+            import torch
+            from torch import nn
+
+
+            class Stack(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.ModuleList([nn.Linear(4, 4), nn.Linear(4, 4)])
+                    self.norms = nn.ModuleList([nn.LayerNorm(4), nn.LayerNorm(4)])
+
+                def forward(self, x):
+                    for layer in self.layers:
+                        x = layer(x)  # apply
+                    for j, norm in enumerate(self.norms):
+                        if j > 0:
+                            x = x + 1
+                        x = norm(x)
+                    return x
+        """),
+        Valid("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.ModuleList([nn.ReLU(), nn.ReLU()])
+                    self.heads = nn.ModuleDict({'a': nn.ReLU()})
+
+                def forward(self, x):
+                    for i, layer in enumerate(self.layers):
+                        x = layer(x)
+                    return self.layers[-1](x) + self.heads['a'](x)
+        """),
     )
 
     def visit_Subscript(self, node: cst.Subscript) -> None:

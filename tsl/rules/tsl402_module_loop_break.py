@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 from tsl.rules.tsl401_module_index import container_kind
 
 
@@ -53,17 +53,40 @@ class ModuleLoopBreak(Rule):
     compiler_message = ("Because we emit iteration over modulelists or tuples as unrolled loops, we do not support "
                         "break or continue inside the body of these loops")
     hint = "use a flag and an if instead of break/continue"
-    valid = (
-        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
-        "        super().__init__()\n        self.layers = nn.ModuleList([nn.ReLU(), nn.ReLU()])\n\n"
-        "    def forward(self, x):\n        for layer in self.layers:\n            x = layer(x)\n"
-        "        for i in range(3):\n            if i == 1:\n                break\n        return x\n",
-    )
-    invalid = (
-        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
-        "        super().__init__()\n        self.layers = nn.ModuleList([nn.ReLU(), nn.ReLU()])\n\n"
-        "    def forward(self, x):\n        for layer in self.layers:\n            x = layer(x)\n"
-        "            if x.sum() > 0:\n                break  # expect: TSL402\n        return x\n",
+    examples = (
+        Invalid("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.ModuleList([nn.ReLU(), nn.ReLU()])
+
+                def forward(self, x):
+                    for layer in self.layers:
+                        x = layer(x)
+                        if x.sum() > 0:
+                            break  # expect: TSL402
+                    return x
+        """),
+        Valid("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.ModuleList([nn.ReLU(), nn.ReLU()])
+
+                def forward(self, x):
+                    for layer in self.layers:
+                        x = layer(x)
+                    for i in range(3):
+                        if i == 1:
+                            break
+                    return x
+        """),
     )
 
     def visit_For(self, node: cst.For) -> None:

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 from tsl.rules.tsl401_module_index import container_kind
 
 
@@ -21,21 +21,51 @@ class ModuleSlice(Rule):
     emitted_only = True
     compiler_message = "'__torch__...ReLU' object has no attribute or method '__call__'"
     hint = "build the sliced or reversed container in __init__"
-    valid = (
-        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
-        "        super().__init__()\n        layers = [nn.ReLU(), nn.ReLU()]\n"
-        "        self.layers = nn.ModuleList(layers)\n        self.rev = nn.ModuleList(layers[::-1])\n\n"
-        "    def forward(self, x):\n        for layer in self.rev:\n            x = layer(x)\n        return x\n",
-    )
-    invalid = (
-        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
-        "        super().__init__()\n        self.layers = nn.ModuleList([nn.ReLU(), nn.ReLU()])\n\n"
-        "    def forward(self, x):\n        for layer in self.layers[1:]:  # expect: TSL403\n"
-        "            x = layer(x)\n        return x\n",
-        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
-        "        super().__init__()\n        self.layers = nn.ModuleList([nn.ReLU(), nn.ReLU()])\n\n"
-        "    def forward(self, x):\n        for layer in reversed(self.layers):  # expect: TSL403\n"
-        "            x = layer(x)\n        return x\n",
+    examples = (
+        Invalid("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.ModuleList([nn.ReLU(), nn.ReLU()])
+
+                def forward(self, x):
+                    for layer in self.layers[1:]:  # expect: TSL403
+                        x = layer(x)
+                    return x
+        """),
+        Invalid("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.ModuleList([nn.ReLU(), nn.ReLU()])
+
+                def forward(self, x):
+                    for layer in reversed(self.layers):  # expect: TSL403
+                        x = layer(x)
+                    return x
+        """),
+        Valid("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    layers = [nn.ReLU(), nn.ReLU()]
+                    self.layers = nn.ModuleList(layers)
+                    self.rev = nn.ModuleList(layers[::-1])
+
+                def forward(self, x):
+                    for layer in self.rev:
+                        x = layer(x)
+                    return x
+        """),
     )
 
     def visit_Subscript(self, node: cst.Subscript) -> None:

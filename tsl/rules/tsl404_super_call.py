@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class SuperCall(Rule):
@@ -19,15 +19,33 @@ class SuperCall(Rule):
     emitted_only = True
     compiler_message = "'Tensor' object has no attribute or method 'forward'"
     hint = "inline the parent's code or move it into a method of this class"
-    valid = (
-        "import torch\nfrom torch import nn\n\nclass Base(nn.Module):\n    def scale(self, x):\n"
-        "        return x * 2\n\nclass Net(Base):\n    def __init__(self):\n        super().__init__()\n\n"
-        "    def forward(self, x):\n        return self.scale(x)\n",
-    )
-    invalid = (
-        "import torch\nfrom torch import nn\n\nclass Net(nn.Linear):\n    def __init__(self):\n"
-        "        super().__init__(2, 2)\n\n    def forward(self, x):\n"
-        "        return super().forward(x)  # expect: TSL404\n",
+    examples = (
+        Invalid("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Linear):
+                def __init__(self):
+                    super().__init__(2, 2)
+
+                def forward(self, x):
+                    return super().forward(x)  # expect: TSL404
+        """),
+        Valid("""
+            import torch
+            from torch import nn
+
+            class Base(nn.Module):
+                def scale(self, x):
+                    return x * 2
+
+            class Net(Base):
+                def __init__(self):
+                    super().__init__()
+
+                def forward(self, x):
+                    return self.scale(x)
+        """),
     )
 
     def visit_Attribute(self, node: cst.Attribute) -> None:

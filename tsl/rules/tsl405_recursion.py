@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class Recursion(Rule):
@@ -17,16 +17,38 @@ class Recursion(Rule):
     emitted_only = True
     compiler_message = "function 'g' is called recursively. Recursive calls are not supported"
     hint = "rewrite it as a loop"
-    valid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor, n: int) -> torch.Tensor:\n"
-        "    for _ in range(n):\n        x = x * 2\n    return x\n",
-    )
-    invalid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor, n: int) -> torch.Tensor:\n"
-        "    if n == 0:\n        return x\n    return f(x * 2, n - 1)  # expect: TSL405\n",
-        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    def forward(self, x):\n"
-        "        return self.depth(x, 2)\n\n    def depth(self, x: torch.Tensor, n: int) -> torch.Tensor:\n"
-        "        if n == 0:\n            return x\n        return self.depth(x, n - 1)  # expect: TSL405\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: torch.Tensor, n: int) -> torch.Tensor:
+                if n == 0:
+                    return x
+                return f(x * 2, n - 1)  # expect: TSL405
+        """),
+        Invalid("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def forward(self, x):
+                    return self.depth(x, 2)
+
+                def depth(self, x: torch.Tensor, n: int) -> torch.Tensor:
+                    if n == 0:
+                        return x
+                    return self.depth(x, n - 1)  # expect: TSL405
+        """),
+        Valid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: torch.Tensor, n: int) -> torch.Tensor:
+                for _ in range(n):
+                    x = x * 2
+                return x
+        """),
     )
 
     def visit_Call(self, node: cst.Call) -> None:

@@ -2,7 +2,7 @@ import libcst as cst
 
 from tsl.frontend.reads import COMPILED_BODIES, INIT_ATTRIBUTES
 from tsl.model.types import attributes, self_attribute
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 BAD = {
     "class": "a class",
@@ -35,22 +35,57 @@ class UnconvertibleAttribute(Rule):
     compiler_message = ("Module 'Net' has no attribute 'act' (This attribute exists on the Python module, but we "
                         "failed to convert Python type: 'type' to a TorchScript type.")
     hint = "store an instance or plain typed values in __init__"
-    valid = (
-        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
-        "        super().__init__()\n        self.act = nn.ReLU()\n        self.act_layer = nn.GELU\n\n"
-        "    def forward(self, x):\n        return self.act(x)\n",
-    )
-    invalid = (
-        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
-        "        super().__init__()\n        self.act = nn.ReLU\n\n    def forward(self, x):\n"
-        "        return self.act()(x)  # expect: TSL406\n",
-        "import functools\nimport torch\nfrom torch import nn\n\nclass Net(nn.Module):\n"
-        "    def __init__(self):\n        super().__init__()\n"
-        "        self.act = functools.partial(torch.clamp, min=0.0)\n\n    def forward(self, x):\n"
-        "        return self.act(x)  # expect: TSL406\n",
-        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
-        "        super().__init__()\n        self.cfg = {'scale': 2, 'mode': 'sum'}\n\n    def forward(self, x):\n"
-        "        return x * self.cfg['scale']  # expect: TSL406\n",
+    examples = (
+        Invalid("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.act = nn.ReLU
+
+                def forward(self, x):
+                    return self.act()(x)  # expect: TSL406
+        """),
+        Invalid("""
+            import functools
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.act = functools.partial(torch.clamp, min=0.0)
+
+                def forward(self, x):
+                    return self.act(x)  # expect: TSL406
+        """),
+        Invalid("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.cfg = {'scale': 2, 'mode': 'sum'}
+
+                def forward(self, x):
+                    return x * self.cfg['scale']  # expect: TSL406
+        """),
+        Valid("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.act = nn.ReLU()
+                    self.act_layer = nn.GELU
+
+                def forward(self, x):
+                    return self.act(x)
+        """),
     )
 
     def check_function(self, node: cst.FunctionDef) -> None:

@@ -2,7 +2,7 @@ import libcst as cst
 
 from tsl.frontend.reads import COMPILED_BODIES, INIT_ATTRIBUTES
 from tsl.model.types import attributes, self_attribute
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 NOT_BOOL = {"None": "None", "module": "a submodule"}
 
@@ -24,19 +24,50 @@ class AttributeTruth(Rule):
     emitted_only = True
     compiler_message = "Could not cast value of type NoneType to bool"
     hint = "write `if self.x is not None:`"
-    valid = (
-        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
-        "        super().__init__()\n        self.norm = None\n\n    def forward(self, x):\n"
-        "        if self.norm is not None:\n            x = self.norm(x)\n        return x\n",
-    )
-    invalid = (
-        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
-        "        super().__init__()\n        self.norm = None\n\n    def forward(self, x):\n"
-        "        if self.norm:  # expect: TSL407\n            x = self.norm(x)\n        return x\n",
-        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    def __init__(self, act: bool = True):\n"
-        "        super().__init__()\n        if act:\n            self.act = nn.ReLU()\n        else:\n"
-        "            self.act = None\n\n    def forward(self, x):\n"
-        "        return self.act(x) if self.act else x  # expect: TSL407\n",
+    examples = (
+        Invalid("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.norm = None
+
+                def forward(self, x):
+                    if self.norm:  # expect: TSL407
+                        x = self.norm(x)
+                    return x
+        """),
+        Invalid("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def __init__(self, act: bool = True):
+                    super().__init__()
+                    if act:
+                        self.act = nn.ReLU()
+                    else:
+                        self.act = None
+
+                def forward(self, x):
+                    return self.act(x) if self.act else x  # expect: TSL407
+        """),
+        Valid("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.norm = None
+
+                def forward(self, x):
+                    if self.norm is not None:
+                        x = self.norm(x)
+                    return x
+        """),
     )
 
     def _check(self, expr) -> None:

@@ -2,7 +2,7 @@ import libcst as cst
 
 from tsl.frontend.reads import COMPILED_BODIES, INIT_ATTRIBUTES
 from tsl.model.types import attributes, self_attribute
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 MODULE_BUILTINS = {"training"}
 
@@ -28,19 +28,47 @@ class AttributeAssignment(Rule):
     emitted_only = True
     compiler_message = "Tried to set nonexistent attribute: y. Did you forget to initialize it in __init__()?"
     hint = "create it in __init__ with its final type (annotate an Optional attribute at class level)"
-    valid = (
-        "import torch\nfrom typing import Optional\nfrom torch import nn\n\nclass Net(nn.Module):\n"
-        "    last: Optional[torch.Tensor]\n\n"
-        "    def __init__(self):\n        super().__init__()\n        self.last = None\n"
-        "        self.register_buffer('count', torch.zeros(1))\n\n    def forward(self, x):\n"
-        "        self.last = x\n        self.count = self.count + 1\n        return x\n",
-    )
-    invalid = (
-        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    def forward(self, x):\n"
-        "        self.last = x  # expect: TSL408\n        return x\n",
-        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
-        "        super().__init__()\n        self.last = None\n\n    def forward(self, x):\n"
-        "        self.last = x  # expect: TSL408\n        return x\n",
+    examples = (
+        Invalid("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def forward(self, x):
+                    self.last = x  # expect: TSL408
+                    return x
+        """),
+        Invalid("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.last = None
+
+                def forward(self, x):
+                    self.last = x  # expect: TSL408
+                    return x
+        """),
+        Valid("""
+            import torch
+            from typing import Optional
+            from torch import nn
+
+            class Net(nn.Module):
+                last: Optional[torch.Tensor]
+
+                def __init__(self):
+                    super().__init__()
+                    self.last = None
+                    self.register_buffer('count', torch.zeros(1))
+
+                def forward(self, x):
+                    self.last = x
+                    self.count = self.count + 1
+                    return x
+        """),
     )
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tsl.model.index import ClassInfo
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class ScriptClassInheritance(Rule):
@@ -19,13 +19,30 @@ class ScriptClassInheritance(Rule):
     compiler_message = ("TorchScript classes does not support inheritance yet. Please directly inherit from "
                         "'object'.")
     hint = "inherit from object only; share code through functions"
-    valid = (
-        "import torch\n\n@torch.jit.script\nclass Pair:\n    def __init__(self, a: int):\n        self.a = a\n\n"
-        "    def get(self) -> int:\n        return self.a\n",
-    )
-    invalid = (
-        "import torch\n\nclass Base:\n    def __init__(self):\n        self.a = 1\n\n@torch.jit.script\n"
-        "class Pair(Base):  # expect: TSL409\n    def __init__(self):\n        self.a = 2\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            class Base:
+                def __init__(self):
+                    self.a = 1
+
+            @torch.jit.script
+            class Pair(Base):  # expect: TSL409
+                def __init__(self):
+                    self.a = 2
+        """),
+        Valid("""
+            import torch
+
+            @torch.jit.script
+            class Pair:
+                def __init__(self, a: int):
+                    self.a = a
+
+                def get(self) -> int:
+                    return self.a
+        """),
     )
 
     def check_function(self, node: cst.FunctionDef) -> None:

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tsl.model.types import self_attribute
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class ScriptClassAttribute(Rule):
@@ -19,14 +19,31 @@ class ScriptClassAttribute(Rule):
     emitted_only = True
     compiler_message = "'scale' is defined as a class attribute which currently is not supported."
     hint = "assign it in __init__"
-    valid = (
-        "import torch\n\n@torch.jit.script\nclass Scaler:\n    def __init__(self):\n        self.scale = 2\n\n"
-        "    def apply(self, x: int) -> int:\n        return x * self.scale\n",
-    )
-    invalid = (
-        "import torch\n\n@torch.jit.script\nclass Scaler:\n    scale = 2\n\n    def __init__(self):\n"
-        "        self.offset = 1\n\n    def apply(self, x: int) -> int:\n"
-        "        return x * self.scale  # expect: TSL410\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            class Scaler:
+                scale = 2
+
+                def __init__(self):
+                    self.offset = 1
+
+                def apply(self, x: int) -> int:
+                    return x * self.scale  # expect: TSL410
+        """),
+        Valid("""
+            import torch
+
+            @torch.jit.script
+            class Scaler:
+                def __init__(self):
+                    self.scale = 2
+
+                def apply(self, x: int) -> int:
+                    return x * self.scale
+        """),
     )
 
     def check_function(self, node: cst.FunctionDef) -> None:

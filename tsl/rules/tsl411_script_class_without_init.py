@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tsl.model.index import ClassInfo
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class ScriptClassWithoutInit(Rule):
@@ -20,14 +20,32 @@ class ScriptClassWithoutInit(Rule):
     emitted_only = True
     compiler_message = "Class C does not have an __init__ function defined"
     hint = "add an __init__ to the class"
-    valid = (
-        "import torch\n\nclass Counter:\n    def __init__(self):\n        self.n = 1\n\n"
-        "    def get(self) -> int:\n        return self.n\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n"
-        "    return x + Counter().get()\n",
-    )
-    invalid = (
-        "import torch\n\nclass Counter:\n    def get(self) -> int:\n        return 1\n\n@torch.jit.script\n"
-        "def f(x: torch.Tensor):\n    return x + Counter().get()  # expect: TSL411\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            class Counter:
+                def get(self) -> int:
+                    return 1
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                return x + Counter().get()  # expect: TSL411
+        """),
+        Valid("""
+            import torch
+
+            class Counter:
+                def __init__(self):
+                    self.n = 1
+
+                def get(self) -> int:
+                    return self.n
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                return x + Counter().get()
+        """),
     )
 
     def visit_Call(self, node: cst.Call) -> None:

@@ -2,7 +2,7 @@ import libcst as cst
 
 from tsl.frontend.reads import COMPILED_BODIES, INIT_ATTRIBUTES
 from tsl.model.types import attributes
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 NOT_CONSTANT = {"dict": "a dict", "Tensor": "a Tensor", "mixed": "a dict"}
 
@@ -25,18 +25,52 @@ class InvalidConstant(Rule):
     message = "this __constants__/Final attribute holds a value that cannot be a constant"
     compiler_message = "'dict' object in attribute 'M.cfg' is not a valid constant."
     hint = "remove it from __constants__ / Final, or register a Tensor as a buffer"
-    valid = (
-        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    __constants__ = ['sizes', 'mode']\n\n"
-        "    def __init__(self):\n        super().__init__()\n        self.sizes = [1, 2]\n        self.mode = 'sum'\n"
-        "        self.register_buffer('w', torch.ones(1))\n\n    def forward(self, x):\n        return x * self.w\n",
-    )
-    invalid = (
-        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    __constants__ = ['cfg']\n\n"
-        "    def __init__(self):\n        super().__init__()\n        self.cfg = {'a': 1}  # expect: TSL412\n\n"
-        "    def forward(self, x):\n        return x\n",
-        "import torch\nfrom torch import nn\nfrom typing import Final\n\nclass Net(nn.Module):\n"
-        "    w: Final[torch.Tensor]\n\n    def __init__(self):\n        super().__init__()\n"
-        "        self.w = torch.ones(1)  # expect: TSL412\n\n    def forward(self, x):\n        return x\n",
+    examples = (
+        Invalid("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                __constants__ = ['cfg']
+
+                def __init__(self):
+                    super().__init__()
+                    self.cfg = {'a': 1}  # expect: TSL412
+
+                def forward(self, x):
+                    return x
+        """),
+        Invalid("""
+            import torch
+            from torch import nn
+            from typing import Final
+
+            class Net(nn.Module):
+                w: Final[torch.Tensor]
+
+                def __init__(self):
+                    super().__init__()
+                    self.w = torch.ones(1)  # expect: TSL412
+
+                def forward(self, x):
+                    return x
+        """),
+        Valid("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                __constants__ = ['sizes', 'mode']
+
+                def __init__(self):
+                    super().__init__()
+                    self.sizes = [1, 2]
+                    self.mode = 'sum'
+                    self.register_buffer('w', torch.ones(1))
+
+                def forward(self, x):
+                    return x * self.w
+        """),
     )
 
     def check_function(self, node: cst.FunctionDef) -> None:

@@ -3,7 +3,7 @@ import libcst as cst
 from tsl.frontend.reads import COMPILED_BODIES, INIT_ATTRIBUTES
 from tsl.model.torch_tables import TORCH_VERSION, UNSUPPORTED_TENSOR_METHODS, UNSUPPORTED_TENSOR_PROPERTIES
 from tsl.model.types import attributes, self_attribute
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 OTHER_KINDS = {"module", "ModuleList", "Sequential", "ModuleDict", "object", "class", "unknown"}
 
@@ -29,14 +29,28 @@ class UnsupportedTensorMethod(Rule):
     emitted_only = True
     compiler_message = "'Tensor' object has no attribute or method 'numpy'."
     hint = "use the TorchScript equivalent (numel, dim, to(dtype), torch.unique, ...)"
-    valid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n"
-        "    return x.numel() + x.dim(), x.to(torch.bool), x.item(), torch.unique(x), torch.linalg.solve(x, x)\n",
-    )
-    invalid = (
-        "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
-        "        return x.detach().numpy()  # expect: TSL501\n",
-        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    return x.nelement()  # expect: TSL501\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            class Net(torch.nn.Module):
+                def forward(self, x):
+                    return x.detach().numpy()  # expect: TSL501
+        """),
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                return x.nelement()  # expect: TSL501
+        """),
+        Valid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                return x.numel() + x.dim(), x.to(torch.bool), x.item(), torch.unique(x), torch.linalg.solve(x, x)
+        """),
     )
 
     def visit_Attribute(self, node: cst.Attribute) -> None:

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tsl.fix import toolkit
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class TolistAnnotation(Rule):
@@ -25,12 +25,24 @@ class TolistAnnotation(Rule):
     emitted_only = True
     compiler_message = "Expected type hint for result of tolist()"
     hint = "values: List[float] = x.tolist()"
-    valid = (
-        "import torch\nfrom typing import List\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n"
-        "    a: List[float] = x.tolist()\n    b = torch.jit.annotate(List[float], x.tolist())\n    return a, b\n",
-    )
-    invalid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    return x.tolist()  # expect: TSL502\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                return x.tolist()  # expect: TSL502
+        """),
+        Valid("""
+            import torch
+            from typing import List
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                a: List[float] = x.tolist()
+                b = torch.jit.annotate(List[float], x.tolist())
+                return a, b
+        """),
     )
 
     def visit_Call(self, node: cst.Call) -> None:

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tsl.finding import WARNING
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class ItemInLoop(Rule):
@@ -21,13 +21,25 @@ class ItemInLoop(Rule):
     severity = WARNING
     emitted_only = True
     hint = "keep the values on the device and read them once after the loop"
-    valid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    total = x.sum().item()\n"
-        "    return total\n",
-    )
-    invalid = (
-        "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    total = 0.0\n    for i in range(x.size(0)):\n"
-        "        total += x[i].sum().item()  # expect: TSL590\n    return total\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                total = 0.0
+                for i in range(x.size(0)):
+                    total += x[i].sum().item()  # expect: TSL590
+                return total
+        """),
+        Valid("""
+            import torch
+
+            @torch.jit.script
+            def f(x: torch.Tensor):
+                total = x.sum().item()
+                return total
+        """),
     )
 
     def visit_Call(self, node: cst.Call) -> None:

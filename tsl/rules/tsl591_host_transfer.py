@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tsl.finding import WARNING
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 
 class HostTransfer(Rule):
@@ -20,12 +20,21 @@ class HostTransfer(Rule):
     severity = WARNING
     emitted_only = True
     hint = "keep tensors on the input's device; move results outside the model"
-    valid = (
-        "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n        return x.to(x.device) * 2\n",
-    )
-    invalid = (
-        "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n"
-        "        return x.cpu() * 2  # expect: TSL591\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            class Net(torch.nn.Module):
+                def forward(self, x):
+                    return x.cpu() * 2  # expect: TSL591
+        """),
+        Valid("""
+            import torch
+
+            class Net(torch.nn.Module):
+                def forward(self, x):
+                    return x.to(x.device) * 2
+        """),
     )
 
     def visit_Call(self, node: cst.Call) -> None:

@@ -5,7 +5,7 @@ import libcst as cst
 from tsl.frontend.reads import COMPILED_BODIES, TRACE_CALLS
 from tsl.frontend.walk import iter_nodes
 from tsl.finding import WARNING
-from tsl.rules.base import Rule
+from tsl.rules.base import Invalid, Rule, Valid
 
 TRACE = {"torch.jit.trace", "torch.jit._trace.trace", "torch.jit.trace_module"}
 _TRACE_WORD = re.compile(r"\btrace(?:_module)?\b")
@@ -52,15 +52,27 @@ class TraceDataDependentBranch(Rule):
     severity = WARNING
     emitted_only = True
     hint = "script this module (torch.jit.script) or use torch.where"
-    valid = (
-        "import torch\n\nclass Loss(torch.nn.Module):\n    def forward(self, diff):\n"
-        "        return torch.where(diff.abs() > 1.0, diff.abs() - 0.5, 0.5 * diff ** 2).mean()\n\n"
-        "traced = torch.jit.trace(Loss(), torch.ones(3))\n",
-    )
-    invalid = (
-        "import torch\n\nclass Loss(torch.nn.Module):\n    def forward(self, diff):\n"
-        "        if diff.abs().mean() > 1.0:  # expect: TSL601\n            return diff.abs().mean() - 0.5\n"
-        "        return 0.5 * (diff ** 2).mean()\n\ntraced = torch.jit.trace(Loss(), torch.ones(3))\n",
+    examples = (
+        Invalid("""
+            import torch
+
+            class Loss(torch.nn.Module):
+                def forward(self, diff):
+                    if diff.abs().mean() > 1.0:  # expect: TSL601
+                        return diff.abs().mean() - 0.5
+                    return 0.5 * (diff ** 2).mean()
+
+            traced = torch.jit.trace(Loss(), torch.ones(3))
+        """),
+        Valid("""
+            import torch
+
+            class Loss(torch.nn.Module):
+                def forward(self, diff):
+                    return torch.where(diff.abs() > 1.0, diff.abs() - 0.5, 0.5 * diff ** 2).mean()
+
+            traced = torch.jit.trace(Loss(), torch.ones(3))
+        """),
     )
 
     def check_function(self, node: cst.FunctionDef) -> None:
