@@ -42,7 +42,7 @@ def test_a_fresh_clone_collects_without_a_shared_sibling(tmp_path):
     assert not (tmp_path / "shared").exists()
     env["PYTHONPATH"] = str(clone)
     collected = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+        [sys.executable, "-m", "pytest", "--collect-only", "-q"],
         cwd=clone, env=env, capture_output=True, text=True, timeout=300,
     )
     if collected.returncode != 0:
