@@ -3,6 +3,7 @@
 Fixture modules are imported with torch.jit.script replaced by an identity
 function, so decorated entry points are scripted one at a time afterwards with
 the real compiler, and each failure is attributed to its own entry point.
+torch is imported only on use: callers skip first with pytest.importorskip("torch").
 """
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from tsl.finding import ERROR, WARNING, Edit, Finding, Fix, Step
 from tsl.report import sarif
 
 REPO = Path(__file__).resolve().parents[1]
-SCHEMA_PATH = REPO.parent / "shared" / "sarif-schema-2.1.0.json"
+SCHEMA_PATH = REPO / "tests" / "sarif-schema-2.1.0.json"  # the published OASIS file, as is
 GOLDEN = REPO / "tests" / "golden" / "sarif_project.sarif"
 FIXTURE = REPO / "tests" / "golden" / "sarif_project"
 ROOT_PLACEHOLDER = "file:///SRCROOT/"
@@ -43,8 +43,6 @@ def _uri(value) -> bool:
 
 
 def _validator():
-    if not SCHEMA_PATH.is_file():
-        pytest.fail(f"the SARIF schema is missing: {SCHEMA_PATH}")
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
