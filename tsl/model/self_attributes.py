@@ -16,6 +16,7 @@ from typing import Optional
 
 from tsl.frontend.cpython_index import _Builder, _full_name, child_nodes
 from tsl.frontend.source import cpython_parse
+from tsl.model.attribute_values import AttrValue, call_kind, reference_kind
 from tsl.model.values import call_literal_kind
 
 # TSL_AST_ATTRIBUTES=0: read them from LibCST's tree, as before (blank.py then keeps them).
@@ -143,8 +144,6 @@ class SelfAssignments:
 
     def _target(self, target, value, view: Optional[AstView] = None, scope=False) -> None:
         """view, scope: where value comes from, when not this method (a helper's return)."""
-        from tsl.model.types import AttrValue
-
         view = view or self.view
         scope = self.scope if scope is False else scope
         if type(target) is ast.Attribute and type(target.value) is ast.Name and target.value.id == "self":
@@ -260,8 +259,6 @@ def _segment(lines: list[str], node) -> str:
 
 def value_kind(value, view: AstView, scope, program):
     """types._value_kind for a CPython expression (scope None: LibCST would find none)."""
-    from tsl.model.types import AttrValue, call_kind, reference_kind
-
     span = Span(view.file, value)
     if type(value) is ast.Constant and value.value is None:
         return AttrValue("None", span)

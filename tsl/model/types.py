@@ -16,12 +16,12 @@ Everything here is conservative: "unknown" whenever it is not obvious.
 from __future__ import annotations
 
 import tokenize
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
 import libcst as cst
 
-from tsl.model.index import is_torch_module_base
+from tsl.model.attribute_values import AttrValue, ClassAttributes, call_kind, reference_kind
 from tsl.model.values import literal_kind
 
 if TYPE_CHECKING:
@@ -42,8 +42,6 @@ UNSUPPORTED_ANNOTATIONS = {
     "typing.Callable": "Callable", "collections.abc.Callable": "Callable", "typing.Literal": "Literal",
     "typing_extensions.Literal": "Literal",
 }
-MODULE_CONTAINERS = {"ModuleList": "ModuleList", "Sequential": "Sequential", "ModuleDict": "ModuleDict"}
-PARTIAL = {"functools.partial"}
 
 
 def _qualnames(file: "SourceFile", node: cst.CSTNode) -> set[str]:
@@ -247,26 +245,6 @@ def type_tested(node: cst.FunctionDef) -> set[str]:
 
 # -- module attributes ---------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class AttrValue:
-    kind: str  # None, module, ModuleList, Sequential, ModuleDict, class, partial, lambda, object, mixed, literal kinds, unknown
-    node: cst.CSTNode
-    detail: str = ""
-    target: object = field(default=None, compare=False)  # the ClassInfo of a module built from a checked class
-
-
-@dataclass
-class ClassAttributes:
-    values: dict[str, list[AttrValue]] = field(default_factory=dict)
-    declared: set[str] = field(default_factory=set)  # class-level annotations/values, buffers, parameters, constants
-    complete: bool = True  # False when a base class outside the checked files may set attributes
-    elsewhere: dict[str, set[str]] = field(default_factory=dict)  # attribute -> other methods that assign it
-    constants: set[str] = field(default_factory=set)  # Final or __constants__: the compiler folds them
-
-    def kinds(self, name: str) -> set[str]:
-        return {value.kind for value in self.values.get(name, ())}
-
-
 def _value_kind(value: cst.BaseExpression, file: "SourceFile", program: "Program") -> AttrValue:
     if isinstance(value, cst.Name) and value.value == "None":
         return AttrValue("None", value)
@@ -279,38 +257,6 @@ def _value_kind(value: cst.BaseExpression, file: "SourceFile", program: "Program
     if isinstance(value, (cst.Dict, cst.List, cst.Tuple)) and value_is_mixed(value, file):
         return AttrValue("mixed", value)
     return AttrValue(literal_kind(value, file) or "unknown", value)
-
-
-def call_kind(names: set[str], literal, value, program: "Program") -> AttrValue:
-    """What `self.x = f(...)` holds, from f's qualified names; literal() is the call's literal_kind."""
-    from tsl.model.index import ClassInfo
-
-    if names & PARTIAL:
-        return AttrValue("partial", value)
-    target = program.lookup(names)
-    if isinstance(target, ClassInfo):
-        if program.is_module(target):
-            return AttrValue("module", value, target.name, target)
-        if target.is_plain or not target.bases:
-            return AttrValue("object", value, target.name)
-        return AttrValue("unknown", value)
-    for name in names:
-        if is_torch_module_base(name):
-            last = name.rsplit(".", 1)[-1]
-            return AttrValue(MODULE_CONTAINERS.get(last, "module"), value, last)
-    return AttrValue(literal() or "unknown", value)
-
-
-def reference_kind(names: set[str], value, program: "Program") -> AttrValue:
-    """What `self.x = NAME` (or a dotted name) holds, from its qualified names."""
-    from tsl.model.index import ClassInfo
-
-    target = program.lookup(names)
-    if isinstance(target, ClassInfo):
-        return AttrValue("class", value, target.name)
-    if any(is_torch_module_base(name) for name in names):
-        return AttrValue("class", value, sorted(names)[0])
-    return AttrValue("unknown", value)
 
 
 def value_is_mixed(value, file) -> bool:
