@@ -1,9 +1,10 @@
 """Command line: tsl check | rules | explain."""
 from __future__ import annotations
 
+import math
 import os
 import sys
-import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -18,36 +19,25 @@ class Failure(Exception):
     """Usage or environment problem: print the message and exit 2."""
 
 
-def _new_file_mode(path: Path) -> int:
+def write_report(path: Path, text: str) -> None:
+    from tsl.report.output import OutputError, write_report as write
+
     try:
-        return path.stat().st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        write(path, text)
+    except OutputError as exc:
+        raise Failure(str(exc)) from None
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file beside path, then rename: readers never see half a report."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise Failure(f"cannot write {path}: directory {folder} does not exist")
-    temp = None
+class StdoutFailure(Failure):
+    """stdout cannot be written (a full disk, a closed pipe)."""
+
+
+@contextmanager
+def _stdout():
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(temp, _new_file_mode(path))  # mkstemp makes 0600; keep what a plain write would give
-        os.replace(temp, path)
-    except BaseException as exc:  # interrupted too: never leave the temporary file behind
-        if temp is not None:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
-        if isinstance(exc, OSError):
-            raise Failure(f"cannot write {path}: {exc.strerror or exc}") from None
-        raise
+        yield
+    except OSError as exc:
+        raise StdoutFailure(f"cannot write to stdout: {exc.strerror or exc}") from None
 
 
 def _codes(values: tuple[str, ...]) -> list[str]:
@@ -123,6 +113,12 @@ def check(paths, select, ignore, extend_select, output_format, output, exit_zero
             verifier = prepare(config, device, verify_timeout, compile_, stdin)
     except (ConfigError, DiscoveryError) as exc:
         raise Failure(str(exc)) from None
+    document = output_format in ("json", "sarif")  # stdout holds the report and nothing else
+    if stdin and document and (fix or fix_only) and not diff and not output:
+        raise Failure(f"--fix with stdin prints the fixed source on stdout; write the {output_format} report "
+                      "with --output FILE")
+    if output:
+        _check_output(output, files or ([Path(stdin_filename)] if stdin_filename else []))
     if not inputs and output_format == "text" and not output:
         # pre-commit with --force-exclude may hand over only excluded files: say nothing then
         if not quiet and not (force_exclude and (paths or stdin)):
@@ -135,8 +131,8 @@ def check(paths, select, ignore, extend_select, output_format, output, exit_zero
         fixing = fix_command(inputs, config, unsafe=unsafe_fixes, diff=diff, fix_only=fix_only, stdin=stdin,
                              quiet=quiet, exit_zero=exit_zero, echo=lambda m: click.echo(m, err=True),
                              write_stdout=_write_stdout,
-                             check_options={"jobs": jobs or _default_jobs()})
-        if fixing.exit is not None:
+                             check_options={"jobs": jobs or _default_jobs()}, report=document)
+        if fixing.exit is not None and not document:
             sys.exit(fixing.exit)
         result = fixing.result
     else:
@@ -151,14 +147,18 @@ def check(paths, select, ignore, extend_select, output_format, output, exit_zero
         else:
             text = (json_report if output_format == "json" else github_report).render(result)
         if output:
-            write_atomic(output, text)
+            write_report(output, text)
         else:
-            click.echo(text, nl=False)
+            with _stdout():
+                click.echo(text, nl=False)
     else:
         _print_text(result, files, config.root, output, quiet, statistics, no_color,
                     sources=_sources(result, inputs) if stdin else None)
         if verifier is not None:
-            verifier.print_table(result.verify, no_color)
+            with _stdout():
+                verifier.print_table(result.verify, no_color)
+    if fixing is not None and fixing.exit is not None:
+        sys.exit(fixing.exit)  # --diff, --fix-only, stdin with a JSON or SARIF report
     if fixing is not None and fixing.failed:
         sys.exit(EXIT_ERROR)  # a file could not be written (read-only, changed on disk)
     if result.findings and not exit_zero:
@@ -166,15 +166,26 @@ def check(paths, select, ignore, extend_select, output_format, output, exit_zero
     sys.exit(EXIT_CLEAN)
 
 
+def _check_output(output: Path, sources) -> None:
+    """Refuse --output that is a directory or a checked source, before anything is written."""
+    from tsl.report.output import OutputError, check_output
+
+    try:
+        check_output(output, sources)
+    except OutputError as exc:
+        raise Failure(str(exc)) from None
+
+
 def _write_stdout(data: bytes) -> None:
     """Bytes to stdout as they are (fixed source keeps its encoding)."""
-    sys.stdout.flush()
-    buffer = getattr(sys.stdout, "buffer", None)
-    if buffer is None:
-        sys.stdout.write(data.decode("utf-8", errors="replace"))
-    else:
-        buffer.write(data)
-        buffer.flush()
+    with _stdout():
+        sys.stdout.flush()
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:
+            sys.stdout.write(data.decode("utf-8", errors="replace"))
+        else:
+            buffer.write(data)
+            buffer.flush()
 
 
 def _default_jobs() -> int:
@@ -260,11 +271,12 @@ def _print_text(result, files, root, output, quiet, statistics, no_color, source
         console = Console(record=True, file=open(os.devnull, "w"), no_color=True, width=200)
         for line in lines:
             console.print(line, soft_wrap=True)
-        write_atomic(output, console.export_text())
+        write_report(output, console.export_text())
         return
     console = Console(no_color=no_color or bool(os.environ.get("NO_COLOR")), highlight=False, soft_wrap=True)
-    for line in lines:
-        console.print(line)
+    with _stdout():
+        for line in lines:
+            console.print(line)
 
 
 @cli.command()
@@ -325,24 +337,47 @@ def explain_text(rule) -> str:
 
 
 def main(argv: Optional[list[str]] = None) -> None:
+    code = _main(argv)
+    try:
+        sys.stdout.flush()  # what is still buffered: a full disk shows here
+    except OSError as exc:
+        code = _stdout_failed(f"cannot write to stdout: {exc.strerror or exc}")
+    sys.exit(code)
+
+
+def _main(argv: Optional[list[str]]):
+    """The exit code of one command; never a traceback."""
     try:
         returned = cli.main(args=argv, prog_name="tsl", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("tsl: aborted", err=True)
-        sys.exit(EXIT_ERROR)
+        return EXIT_ERROR
     except click.ClickException as exc:
         exc.show()
-        sys.exit(EXIT_ERROR)
+        return EXIT_ERROR
+    except StdoutFailure as exc:
+        return _stdout_failed(str(exc))
     except Failure as exc:
         click.echo(f"tsl: error: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         click.echo("tsl: interrupted", err=True)
-        sys.exit(EXIT_ERROR)
-    except SystemExit:
-        raise
+        return EXIT_ERROR
+    except SystemExit as exc:
+        return exc.code
     except Exception as exc:  # never a traceback
         click.echo(f"tsl: internal error: {type(exc).__name__}: {exc}", err=True)
         click.echo("Please report this with the file that caused it.", err=True)
-        sys.exit(EXIT_ERROR)
-    sys.exit(returned if isinstance(returned, int) else EXIT_CLEAN)
+        return EXIT_ERROR
+    return returned if isinstance(returned, int) else EXIT_CLEAN
+
+
+def _stdout_failed(message: str) -> int:
+    click.echo(f"tsl: error: {message}", err=True)
+    try:  # what is left in the buffer goes nowhere, instead of a second error at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+    return EXIT_ERROR

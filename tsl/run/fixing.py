@@ -59,6 +59,7 @@ class FileState:
 @dataclass
 class FixRun:
     result: Result  # findings in the fixed text
+    first: Result = field(default_factory=Result)  # findings in the text as it was
     states: list[FileState] = field(default_factory=list)
     inputs: list[Input] = field(default_factory=list)  # every input, read
     passes: int = 0
@@ -119,6 +120,8 @@ def fix_inputs(inputs: Iterable[Input], config: Config, unsafe: bool = False,
     for number in range(1, max_passes + 1):
         result = check(current_inputs(), config, **options)
         run.passes = number
+        if number == 1:
+            run.first = result
         by_file: dict[str, list[Fix]] = {}
         for finding in result.findings:
             if wanted(finding, unsafe):
@@ -256,10 +259,12 @@ def _plural(count: int, word: str) -> str:
 
 
 def fix_command(inputs: list[Input], config: Config, *, unsafe: bool, diff: bool, fix_only: bool, stdin: bool,
-                quiet: bool, exit_zero: bool, echo, write_stdout, check_options: Optional[dict] = None) -> Outcome:
+                quiet: bool, exit_zero: bool, echo, write_stdout, check_options: Optional[dict] = None,
+                report: bool = False) -> Outcome:
     """--fix, --fix-only and --diff (ruff-like; see the README).
 
-    echo(message) prints to stderr; write_stdout(bytes) writes to stdout.
+    echo(message) prints to stderr; write_stdout(bytes) writes to stdout. report: stdout belongs to
+    a JSON or SARIF report, so --diff prints no diff and its result is the findings as they are.
     """
     run = fix_inputs(inputs, config, unsafe=unsafe, check_options=check_options)
     changed = run.changed
@@ -271,12 +276,12 @@ def fix_command(inputs: list[Input], config: Config, *, unsafe: bool, diff: bool
         echo(f"tsl: warning: fixes did not settle after {run.passes} passes; run tsl again")
     if diff:
         text = "".join(unified_diff(state) for state in changed)
-        if text:
+        if text and not report:
             write_stdout(text.encode("utf-8", errors="surrogateescape"))
         if not quiet:
             echo(f"Would fix {_plural(fixed, 'finding')} in {_plural(len(changed), 'file')}."
                  if changed else "No fixes available.")
-        return Outcome(run.result, exit=0 if exit_zero or not changed else 1)
+        return Outcome(run.first if report else run.result, exit=0 if exit_zero or not changed else 1)
     if stdin:
         for state in run.states:
             write_stdout(state.data())
