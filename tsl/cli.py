@@ -104,7 +104,7 @@ def check(paths, select, ignore, extend_select, output_format, output, exit_zero
             inputs = _stdin_inputs(stdin_filename, config, force_exclude)
         else:
             files = discover(list(paths) or [Path(".")], config.root, config.exclude + config.extend_exclude,
-                             force_exclude)
+                             force_exclude, warn=lambda message: click.echo(f"tsl: warning: {message}", err=True))
             inputs = inputs_for(files, config.root)
         verifier = None
         if verify:  # imports no torch here: tsl.verify runs it in child processes

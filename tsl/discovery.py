@@ -1,10 +1,14 @@
 """Which files to check: walk directories, skip the usual noise and .gitignore'd paths."""
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
+import stat
 import subprocess
+import sys
 from pathlib import Path, PurePosixPath
+from typing import Callable, Optional
 
 SKIP_DIRS = {
     ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__pycache__", "build", "dist",
@@ -28,12 +32,48 @@ def _resolve(path: Path) -> Path:
     return found if found is not None else path.resolve()
 
 
+def printable(text: str) -> str:
+    """text with the bytes of a name that is not UTF-8 (surrogate escapes) shown as \\xNN."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that no byte gave
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def relative(path: Path, root: Path) -> str:
+    """The path reported for a file: relative to root, POSIX style, printable."""
     resolved = _resolve(path)
     try:
-        return resolved.relative_to(root).as_posix()
+        return printable(resolved.relative_to(root).as_posix())
     except ValueError:
-        return Path(os.path.relpath(resolved, root)).as_posix()
+        return printable(Path(os.path.relpath(resolved, root)).as_posix())
+
+
+_LOOP = "a symbolic link loop"
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"))
+
+
+def _not_a_file(path: Path) -> Optional[str]:
+    """Why path cannot be read as a source (a FIFO would hang, a device never ends), or None."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return _LOOP
+        return None  # missing or unreadable: reported when it is read
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return next((kind for test, kind in _KINDS if test(mode)), "not a regular file")
+
+
+def _warn(message: str) -> None:
+    print(f"tsl: warning: {message}", file=sys.stderr)
 
 
 def matches(relpath: str, patterns) -> bool:
@@ -53,33 +93,42 @@ def matches(relpath: str, patterns) -> bool:
 def _git_ignored(paths: list[Path], root: Path) -> set[Path]:
     if not paths or not (root / ".git").exists() and not any((p / ".git").exists() for p in root.parents):
         return set()
-    try:
+    try:  # bytes: names that are not UTF-8 go through as they are
         result = subprocess.run(
             ["git", "check-ignore", "--stdin", "-z"],
-            input="\0".join(str(p) for p in paths) + "\0",
-            capture_output=True, text=True, cwd=root, timeout=30,
+            input=b"\0".join(os.fsencode(p) for p in paths) + b"\0",
+            capture_output=True, cwd=root, timeout=30,
         )
     except (OSError, subprocess.SubprocessError):
         return set()
-    return {Path(p) for p in result.stdout.split("\0") if p}
+    return {Path(os.fsdecode(p)) for p in result.stdout.split(b"\0") if p}
 
 
-def discover(paths: list[Path], root: Path, exclude: list[str], force_exclude: bool = False) -> list[Path]:
+def discover(paths: list[Path], root: Path, exclude: list[str], force_exclude: bool = False,
+             warn: Optional[Callable[[str], None]] = None) -> list[Path]:
+    """The files to check; FIFOs, devices and symlink loops are skipped with a warning (reading them would hang)."""
+    warn = warn or _warn
     _RESOLVED.clear()
     found: list[Path] = []
     walked: list[Path] = []
     for given in paths:
+        odd = _not_a_file(given)
+        if odd == _LOOP:
+            raise DiscoveryError(f"{printable(str(given))}: {odd}")
         if not given.exists():
-            raise DiscoveryError(f"{given}: no such file or directory")
+            raise DiscoveryError(f"{printable(str(given))}: no such file or directory")
+        if odd is not None:
+            warn(f"skipping {printable(str(given))}: {odd}")
+            continue
         if given.is_file():
             if not os.access(given, os.R_OK):
-                raise DiscoveryError(f"{given}: permission denied")
+                raise DiscoveryError(f"{printable(str(given))}: permission denied")
             if force_exclude and matches(relative(given, root), exclude):
                 continue
             found.append(given)
             continue
         if not os.access(given, os.R_OK | os.X_OK):
-            raise DiscoveryError(f"{given}: permission denied")
+            raise DiscoveryError(f"{printable(str(given))}: permission denied")
         for folder, dirs, files in os.walk(given):
             here = Path(folder)
             dirs[:] = sorted(
@@ -91,8 +140,13 @@ def discover(paths: list[Path], root: Path, exclude: list[str], force_exclude: b
             for name in sorted(files):
                 if name.endswith(PYTHON_SUFFIXES):
                     path = here / name
-                    if not (exclude and matches(relative(path, root), exclude)):
-                        walked.append(path)
+                    if exclude and matches(relative(path, root), exclude):
+                        continue
+                    odd = _not_a_file(path)
+                    if odd is not None:
+                        warn(f"skipping {printable(str(path))}: {odd}")
+                        continue
+                    walked.append(path)
     ignored = _git_ignored(walked, root)
     found.extend(p for p in walked if p not in ignored)
     resolved = {p: p.resolve() for p in found}

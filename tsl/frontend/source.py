@@ -20,6 +20,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
+from tsl.discovery import printable
 from tsl.frontend.walk import install_fast_visit, parent_map
 
 METADATA = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
@@ -343,7 +344,7 @@ def module_name_for(path: Path) -> tuple[str, str]:
     while (folder / "__init__.py").exists() and folder.parent != folder:
         parts.insert(0, folder.name)
         folder = folder.parent
-    name = ".".join(parts)
+    name = printable(".".join(parts))  # a file name that is not UTF-8 names no importable module
     package = name if path.stem == "__init__" else name.rpartition(".")[0]
     return name, package
 

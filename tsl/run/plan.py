@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Optional
 
 
+from tsl.discovery import printable
 from tsl.run.records import BlankPlan, FileKey
 
 if TYPE_CHECKING:
@@ -128,7 +129,7 @@ class _ModuleNames:
         while self._is_package(folder) and folder.parent != folder:
             parts.insert(0, folder.name)
             folder = folder.parent
-        name = ".".join(parts)
+        name = printable(".".join(parts))  # a file name that is not UTF-8 names no importable module
         package = name if path.stem == "__init__" else name.rpartition(".")[0]
         return name, package
 
