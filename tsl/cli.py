@@ -1,7 +1,6 @@
 """Command line: tsl check | rules | explain."""
 from __future__ import annotations
 
-import math
 import os
 import sys
 from contextlib import contextmanager
@@ -70,7 +69,7 @@ def cli() -> None:
 @click.option("--verify", is_flag=True, help="Also run the real compiler (needs torch): script, save/load, freeze, "
               "optimize, parity, timing and torch.export for each target.")
 @click.option("--device", default="cpu", show_default=True, metavar="cpu|cuda|cuda:N", help="Device for --verify.")
-@click.option("--verify-timeout", type=float, default=None, metavar="S",
+@click.option("--verify-timeout", type=float, default=None, metavar="S", callback=lambda c, p, v: _timeout(v),
               help="Seconds allowed for importing each file and for each target (default 120).")
 @click.option("--compile", "compile_", is_flag=True, help="With --verify: also time torch.compile(module).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
@@ -94,6 +93,8 @@ def check(paths, select, ignore, extend_select, output_format, output, exit_zero
     try:
         config = load_config(Path.cwd())
         if select:
+            if not _codes(select):  # an empty selection would silently check nothing
+                raise ConfigError("--select: expected at least one rule code or prefix (see `tsl rules`)")
             config.select = validate_codes(_codes(select), "--select")
         if ignore:
             config.ignore += validate_codes(_codes(ignore), "--ignore")
@@ -174,6 +175,18 @@ def _check_output(output: Path, sources) -> None:
         check_output(output, sources)
     except OutputError as exc:
         raise Failure(str(exc)) from None
+
+
+def _timeout(value: Optional[float]) -> Optional[float]:
+    """--verify-timeout: a finite positive number of seconds, at most a day."""
+    if value is None:
+        return None
+    from tsl.verify.settings import timeout_problem  # no torch there
+
+    problem = timeout_problem(value)
+    if problem is not None:
+        raise click.BadParameter(f"{value:g} {problem}")
+    return value
 
 
 def _write_stdout(data: bytes) -> None:

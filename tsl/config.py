@@ -83,8 +83,10 @@ def load_config(start: Optional[Path] = None) -> Config:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{pyproject}: cannot read configuration: {exc}") from None
-    section = data.get("tool", {}).get("tsl", {})
-    return config_from_table(section, pyproject)
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{pyproject}: [tool] must be a table")
+    return config_from_table(tool.get("tsl", {}), pyproject)
 
 
 def config_from_table(section: dict, pyproject: Optional[Path] = None) -> Config:

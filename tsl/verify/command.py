@@ -58,9 +58,7 @@ class VerifyCommand:
         self.config = config
         self.settings = load_settings(config)
         self.device = device
-        self.timeout = timeout if timeout is not None else self.settings.timeout
-        if self.timeout <= 0:
-            raise VerifyUnavailable("--verify-timeout must be a positive number of seconds")
+        self.timeout = timeout if timeout is not None else self.settings.timeout  # both checked: timeout_problem
         self.compile = compile
         try:
             check_device(device)

@@ -19,6 +19,7 @@ TSL_VERIFY = {"Net": {...}} whose factory and inputs may also be callables.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -28,6 +29,7 @@ from tsl.verify.specs import SpecError, parse_specs
 SETTING_KEYS = {"timeout", "budget", "warmup", "min-runs", "max-runs", "seed", "paths"}
 TARGET_KEYS = {"factory", "args", "kwargs", "inputs", "skip"}
 MIN_WARMUP = 3
+MAX_TIMEOUT = 86400.0  # a day: past that a timeout is a typo (and 1e308 s overflows the clock)
 
 
 @dataclass
@@ -65,9 +67,20 @@ class VerifySettings:
                 "max_runs": self.max_runs, "seed": self.seed}
 
 
+def timeout_problem(value) -> Optional[str]:
+    """Why value is no timeout (--verify-timeout, [tool.tsl.verify] timeout), or None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        return "must be a positive number of seconds"
+    if value > MAX_TIMEOUT:
+        return f"must be at most {MAX_TIMEOUT:g} seconds"
+    return None
+
+
 def _number(value, where: str, kind=float, minimum=0.0):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
         raise ConfigError(f"{where} must be {'an integer' if kind is int else 'a number'}")
+    if not math.isfinite(value):  # TOML has inf and nan
+        raise ConfigError(f"{where} must be a finite number")
     if value < minimum:
         raise ConfigError(f"{where} must be at least {minimum}")
     return kind(value)
@@ -130,7 +143,10 @@ def load_settings(config) -> VerifySettings:
             raise ConfigError(f"{where}: unknown key {key!r}; expected one of {', '.join(sorted(SETTING_KEYS))} "
                               "or a target such as \"pkg.models:Net\"")
     if "timeout" in table:
-        settings.timeout = _number(table["timeout"], f"{where} timeout", float, 0.1)
+        problem = timeout_problem(table["timeout"])
+        if problem is not None:
+            raise ConfigError(f"{where} timeout {problem}")
+        settings.timeout = float(table["timeout"])
     if "budget" in table:
         settings.budget = _number(table["budget"], f"{where} budget", float, 0.0)
     if "warmup" in table:
