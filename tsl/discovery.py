@@ -29,7 +29,12 @@ _RESOLVED: dict[Path, Path] = {}
 
 def _resolve(path: Path) -> Path:
     found = _RESOLVED.get(path)
-    return found if found is not None else path.resolve()
+    if found is not None:
+        return found
+    try:
+        return path.resolve()
+    except UnicodeEncodeError:  # a lone surrogate no file system name has (--stdin-filename)
+        return Path(os.path.abspath(path))
 
 
 def printable(text: str) -> str:

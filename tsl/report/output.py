@@ -55,7 +55,7 @@ def check_output(path: Path, sources: Iterable[Path]) -> None:
     for source in sources:
         try:
             other = os.stat(source)
-        except OSError:
+        except (OSError, ValueError):  # missing, or a name no file system has
             continue
         if (other.st_dev, other.st_ino) == same:
             raise OutputError(f"cannot write {path}: it is {source}, one of the files being checked")

@@ -27,6 +27,7 @@ import io
 import os
 import pickle
 import shutil
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -64,8 +65,74 @@ class _SafeUnpickler(pickle.Unpickler):
 
 
 def _load(path: Path):
-    with open(path, "rb") as handle:
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO opens at once, then is refused: never a hang
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise pickle.UnpicklingError("not a regular file")
         return _SafeUnpickler(handle).load()
+
+
+# -- shapes: a pickle of tsl's classes holding the wrong things is a miss, never a crash later --
+
+def _all(values, test) -> bool:
+    return isinstance(values, list) and all(test(v) for v in values)
+
+
+def _is_finding(value) -> bool:
+    from tsl.finding import Finding, Fix
+
+    return (isinstance(value, Finding)
+            and all(isinstance(getattr(value, n, None), str) for n in ("path", "code", "name", "severity", "message"))
+            and all(type(getattr(value, n, None)) is int for n in ("line", "column", "end_line", "end_column"))
+            and isinstance(getattr(value, "chains", None), tuple)
+            and isinstance(getattr(value, "hint", None), (str, type(None)))
+            and isinstance(getattr(value, "fix", None), (Fix, type(None))))
+
+
+def _is_key(value) -> bool:
+    from tsl.run.records import FileKey
+
+    return isinstance(value, FileKey) and len(value) == 3 and all(isinstance(v, str) for v in value)
+
+
+def _is_report_entry(value) -> bool:
+    from tsl.model.index import FileIndex
+    from tsl.run.summaries import FileReport
+
+    if not (isinstance(value, tuple) and len(value) == 2 and _is_key(value[0])):
+        return False
+    report = value[1]
+    return (isinstance(report, FileReport) and isinstance(getattr(report, "relpath", None), str)
+            and isinstance(getattr(report, "index", None), (FileIndex, type(None)))
+            and _all(getattr(report, "file_findings", None), _is_finding)
+            and isinstance(getattr(report, "light", None), bool))
+
+
+def _is_check(value) -> bool:
+    from tsl.run.checking import FileCheck
+    from tsl.run.recording import Recorded
+    from tsl.run.records import CachedCheck
+
+    if not (isinstance(value, CachedCheck) and len(value) == 5 and _is_key(value.key)
+            and isinstance(value.context, str) and isinstance(value.files, dict) and isinstance(value.manifest, str)):
+        return False
+    check = value.check
+    record = getattr(check, "record", None)
+    return (isinstance(check, FileCheck) and _all(getattr(check, "findings", None), _is_finding)
+            and isinstance(record, Recorded) and isinstance(getattr(record, "lookups", None), dict)
+            and isinstance(getattr(record, "files", None), (set, frozenset))
+            and isinstance(getattr(record, "everything", None), bool))
+
+
+def _is_result(value) -> bool:
+    from tsl.model.program import EntryPoint
+
+    return (isinstance(value, tuple) and len(value) == 3 and _all(value[0], lambda v: isinstance(v, str))
+            and _all(value[1], _is_finding) and _all(value[2], lambda v: isinstance(v, EntryPoint)))
+
+
+def _is_table(test):
+    return lambda value: isinstance(value, dict) and all(isinstance(k, str) and test(v) for k, v in value.items())
 
 
 def _source_fingerprint() -> str:
@@ -104,22 +171,22 @@ class Cache:
         self._warned: set[str] = set()
 
     # -- reading --
-    def _read(self, path: Path, kind: type):
+    def _read(self, path: Path, valid: Callable[[object], bool]):
         try:
             data = _load(path)
         except FileNotFoundError:
             return None
-        except Exception as exc:  # corrupt, truncated, unreadable
+        except Exception as exc:  # corrupt, truncated, unreadable, a FIFO
             self._warn_once(f"ignoring the unreadable cache file {path}: {type(exc).__name__}: {exc}")
             return None
-        if not isinstance(data, kind):
+        if not valid(data):
             self._warn_once(f"ignoring the unreadable cache file {path}: not a tsl cache")
             return None
         return data
 
     def load_result(self, manifest: str) -> Optional["Result"]:
-        found = self._read(self.folder / "results" / f"{manifest}.pickle", tuple)
-        if found is None or len(found) != 3:
+        found = self._read(self.folder / "results" / f"{manifest}.pickle", _is_result)
+        if found is None:
             return None
         from tsl.result import Result
 
@@ -128,12 +195,12 @@ class Cache:
 
     def load_reports(self) -> dict:
         if self._reports is None:
-            self._reports = self._read(self.folder / "files.pickle", dict) or {}
+            self._reports = self._read(self.folder / "files.pickle", _is_table(_is_report_entry)) or {}
         return self._reports
 
     def load_checks(self) -> dict:
         if self._checks is None:
-            self._checks = self._read(self.folder / "checks.pickle", dict) or {}
+            self._checks = self._read(self.folder / "checks.pickle", _is_table(_is_check)) or {}
         return self._checks
 
     # -- writing --
