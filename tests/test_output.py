@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tsl import cli
+from tsl.report import output
 
 LAMBDA = (
     "import torch\n\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n"
@@ -56,38 +57,38 @@ def test_output_onto_a_directory_is_exit_2(proj):
     assert os.listdir(proj / "adir") == []
 
 
-def test_write_atomic_keeps_the_old_file_when_interrupted(tmp_path, monkeypatch):
+def test_write_report_keeps_the_old_file_when_interrupted(tmp_path, monkeypatch):
     target = tmp_path / "report.sarif"
     target.write_text("complete old report", encoding="utf-8")
 
     def interrupted(src, dst):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli.os, "replace", interrupted)
+    monkeypatch.setattr(output.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        cli.write_atomic(target, "new report " * 1000)
+        cli.write_report(target, "new report " * 1000)
     assert target.read_text(encoding="utf-8") == "complete old report"
     assert os.listdir(tmp_path) == ["report.sarif"]
 
 
-def test_write_atomic_os_error_is_a_failure(tmp_path, monkeypatch):
+def test_write_report_os_error_is_a_failure(tmp_path, monkeypatch):
     def full(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(cli.os, "replace", full)
+    monkeypatch.setattr(output.os, "replace", full)
     with pytest.raises(cli.Failure, match="No space left on device"):
-        cli.write_atomic(tmp_path / "out.json", "{}")
+        cli.write_report(tmp_path / "out.json", "{}")
     assert os.listdir(tmp_path) == []
 
 
-def test_write_atomic_file_mode(tmp_path):
+def test_write_report_file_mode(tmp_path):
     target = tmp_path / "new.json"
-    cli.write_atomic(target, "{}\n")
+    cli.write_report(target, "{}\n")
     umask = os.umask(0)
     os.umask(umask)
     assert target.stat().st_mode & 0o777 == 0o666 & ~umask
     target.chmod(0o640)
-    cli.write_atomic(target, "{}\n")
+    cli.write_report(target, "{}\n")
     assert target.stat().st_mode & 0o777 == 0o640
     assert target.read_text() == "{}\n"
 

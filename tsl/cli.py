@@ -323,7 +323,8 @@ def rules() -> None:
     for rule in all_rules():
         table.add_row(rule.code, rule.name, rule.severity, "yes" if rule.fixable() else "no", rule.versions(),
                       rule.message)
-    Console(highlight=False, soft_wrap=True).print(table)
+    with _stdout():
+        Console(highlight=False, soft_wrap=True).print(table)
 
 
 @cli.command()
@@ -335,7 +336,8 @@ def explain(code: str) -> None:
     rule = rule_by_code(code)
     if rule is None:
         raise Failure(f"unknown rule code '{code}' (see `tsl rules`)")
-    click.echo(explain_text(rule))
+    with _stdout():
+        click.echo(explain_text(rule))
 
 
 def explain_text(rule) -> str:
