@@ -136,6 +136,32 @@ def cpython_parse(text: str, filename: str = "<tsl>") -> Optional[ast.Module]:
         return None
 
 
+# What CPython's parser says of code nested too deeply for it: its tokenizer stops at 200
+# open brackets and 100 indents, its parser at a fixed stack (MemoryError), its AST at the
+# recursion limit. LibCST's native parser has no such limits and overflows the C stack
+# (SIGSEGV) a little further on, so such files never reach it.
+_NESTING = frozenset({"too many nested parentheses", "too many levels of indentation"})
+
+
+def nesting_failure(text: str) -> Optional["ParseFailure"]:
+    """Why CPython rejects text for its nesting, or None when it parses it (or rejects it
+    for something else: LibCST then says what)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, "<tsl>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        if exc.msg in _NESTING:
+            return ParseFailure(f"syntax error: {exc.msg}", exc.lineno or 1, exc.offset or 1)
+    except RecursionError as exc:
+        return ParseFailure(f"nested too deeply for CPython's parser: RecursionError: {exc}")
+    except MemoryError:
+        return ParseFailure("nested too deeply for CPython's parser: MemoryError (its stack overflowed)")
+    except (ValueError, OverflowError):
+        pass
+    return None
+
+
 def _anchors(module: cst.Module, text: str, tree: Optional[ast.Module] = None):
     if tree is None:
         tree = cpython_parse(text)
@@ -434,6 +460,10 @@ def parse_source(path: Path, relpath: str, data: Optional[bytes] = None,
     if data is None:
         data = path.read_bytes()
     text, encoding = decode(data)
+    if cpython_tree is None:  # CPython may reject it for its nesting: LibCST must not see it then
+        failure = nesting_failure(text if parse_text is None else parse_text)
+        if failure is not None:
+            raise failure
     try:
         module = cst.parse_module(text if parse_text is None else parse_text)
     except cst.ParserSyntaxError as exc:
