@@ -66,3 +66,38 @@ def test_what_overflows_cpythons_parser_is_a_parse_error(tmp_path):
     assert [f for f in found if f[0] == "deep.py"] == [
         ("deep.py", "TSL001", "nested too deeply for CPython's parser: MemoryError (its stack overflowed)")]
     assert ("good.py", "TSL101", "lambda is not supported in TorchScript") in found
+
+
+# -- 2. an internal error on one file is a finding on that file; the others keep theirs --
+
+
+@pytest.mark.parametrize("deep", [
+    in_forward("not " * 2000 + "x"),
+    in_forward("lambda: " * 1000 + "1"),
+    in_forward("+".join(["x"] * 2500)),
+], ids=["nots", "lambdas", "sum"])
+def test_recursion_in_tsl_is_a_finding_on_the_file(tmp_path, deep):
+    done = tsl(project(tmp_path, deep), ".")
+    found = findings(done)
+    assert [(path, code) for path, code, _ in found if path == "deep.py"] == [("deep.py", "TSL002")]
+    message = next(m for path, _, m in found if path == "deep.py")
+    assert message.startswith("tsl could not analyse this file: RecursionError: maximum recursion depth exceeded")
+    assert ("good.py", "TSL101", "lambda is not supported in TorchScript") in found
+    assert done.returncode == 1
+
+
+def test_internal_error_findings_follow_select(tmp_path):
+    done = tsl(project(tmp_path, in_forward("not " * 2000 + "x")), ".", "--ignore", "TSL002,TSL101")
+    assert findings(done) == [] and done.returncode == 0
+
+
+# -- 5. what CPython's compiler rejects and LibCST's scopes cannot analyse --
+
+
+@pytest.mark.parametrize("where", ["nonlocal x\n", "if x:\n    nonlocal x\n"], ids=["top", "if"])
+def test_nonlocal_at_module_level_is_a_parse_error(tmp_path, where):
+    deep = "import torch\n" + where + in_forward("x")[len("import torch\n"):]
+    found = findings(tsl(project(tmp_path, deep), "."))
+    assert [f for f in found if f[0] == "deep.py"] == [
+        ("deep.py", "TSL001", "syntax error: nonlocal declaration not allowed at module level")]
+    assert ("good.py", "TSL101", "lambda is not supported in TorchScript") in found

@@ -65,11 +65,14 @@ def _visit_methods(kind: type) -> list[str]:
     return found
 
 
+FILE_LEVEL = frozenset({"TSL001", "TSL002"})  # reported by the run, not by a walk
+
+
 def enabled_rules(config: Config) -> list[type[Rule]]:
     """The rules that run on compiled functions under config."""
     version = target_version(config)
     return [rule for rule in all_rules()
-            if config.enabled(rule.code) and rule.code != "TSL001" and rule.applies(version)]
+            if config.enabled(rule.code) and rule.code not in FILE_LEVEL and rule.applies(version)]
 
 
 def reads_of(config: Config) -> frozenset:
@@ -96,3 +99,17 @@ def parse_error_finding(relpath: str, failure: ParseFailure) -> Finding:
     return Finding(path=relpath, line=failure.line, column=failure.column, end_line=failure.line,
                    end_column=failure.column, code=rule.code, name=rule.name, severity=ERROR,
                    message=failure.message, hint=rule.hint)
+
+
+def internal_error_finding(relpath: str, error: BaseException | str) -> Finding:
+    """TSL002: what went wrong when tsl analysed relpath (an exception, or what happened)."""
+    rule = rule_by_code("TSL002")
+    if isinstance(error, BaseException):
+        try:
+            text = str(error)
+        except Exception:  # a KeyError of a node too deep to print, say
+            text = ""
+        text = " ".join(text.split())
+        error = f"{type(error).__name__}: {text[:200]}" if text else type(error).__name__
+    return Finding(path=relpath, line=1, column=1, end_line=1, end_column=1, code=rule.code, name=rule.name,
+                   severity=rule.severity, message=f"{rule.message}: {error}", hint=rule.hint)
