@@ -12,6 +12,7 @@ import click
 from tsl import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports it
 
 
 class Failure(Exception):
@@ -327,7 +328,10 @@ def explain_text(rule) -> str:
 def main(argv: Optional[list[str]] = None) -> None:
     try:
         returned = cli.main(args=argv, prog_name="tsl", standalone_mode=False)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # click's word for Ctrl-C
+            click.echo("tsl: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
         click.echo("tsl: aborted", err=True)
         sys.exit(EXIT_ERROR)
     except click.ClickException as exc:
@@ -338,7 +342,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         sys.exit(EXIT_ERROR)
     except KeyboardInterrupt:
         click.echo("tsl: interrupted", err=True)
-        sys.exit(EXIT_ERROR)
+        sys.exit(EXIT_INTERRUPTED)
     except SystemExit:
         raise
     except Exception as exc:  # never a traceback
