@@ -201,3 +201,12 @@ def test_killed_tsl_leaves_no_process(slow_project, signal_name, delay):
         assert err.strip() == "tsl: interrupted", err
     else:
         assert process.returncode == -number
+
+
+def test_an_and_chain_too_long_for_libcst_is_a_finding(tmp_path):
+    # CPython parses it (a flat BoolOp); LibCST's parser overflows the stack at ~8,000 operands
+    found = findings(tsl(project(tmp_path, in_forward(" and ".join(["x"] * 10_000))), "."))
+    assert [f for f in found if f[0] == "deep.py"] == [
+        ("deep.py", "TSL002", "tsl could not analyse this file: an and/or chain of 10000 operands "
+                              "is more than LibCST's parser takes")]
+    assert ("good.py", "TSL101", "lambda is not supported in TorchScript") in found

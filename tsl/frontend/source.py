@@ -340,11 +340,43 @@ class _QualifiedNames:
 class ParseFailure(Exception):
     """A file that does not decode or parse; carries a 1-based location."""
 
+    code = "TSL001"  # the finding it is
+
     def __init__(self, message: str, line: int = 1, column: int = 1):
         super().__init__(message)
         self.message = message
         self.line = line
         self.column = column
+
+
+class TooComplex(ParseFailure):
+    """CPython parses the file, but LibCST's parser cannot: tsl could not analyse it."""
+
+    code = "TSL002"
+
+
+# LibCST nests an and/or chain a node per operand (CPython keeps it flat), and its native
+# parser overflows the C stack at about 8,000 operands (an 8 MiB stack).
+_CHAIN_LIMIT = 4000
+_BOOL_WORD = re.compile(r"\b(?:and|or)\b")
+
+
+def chain_failure(text: str, tree: Optional[ast.Module]) -> Optional[TooComplex]:
+    """Why LibCST's parser cannot take text (an and/or chain too long for it), or None.
+    Cheap unless text holds thousands of `and`s and `or`s."""
+    if len(text) < 4 * _CHAIN_LIMIT or text.count("and") + text.count("or") < _CHAIN_LIMIT:
+        return None
+    if len(_BOOL_WORD.findall(text)) < _CHAIN_LIMIT:
+        return None
+    tree = tree if tree is not None else cpython_parse(text)
+    if tree is None:
+        return None
+    longest = max((node for node in ast.walk(tree) if isinstance(node, ast.BoolOp)),
+                  key=lambda node: len(node.values), default=None)
+    if longest is None or len(longest.values) < _CHAIN_LIMIT:
+        return None
+    return TooComplex(f"an and/or chain of {len(longest.values)} operands is more than LibCST's parser takes",
+                      longest.lineno, longest.col_offset + 1)
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -464,6 +496,9 @@ def parse_source(path: Path, relpath: str, data: Optional[bytes] = None,
         failure = nesting_failure(text if parse_text is None else parse_text)
         if failure is not None:
             raise failure
+    failure = chain_failure(text if parse_text is None else parse_text, cpython_tree)
+    if failure is not None:
+        raise failure
     try:
         module = cst.parse_module(text if parse_text is None else parse_text)
     except cst.ParserSyntaxError as exc:

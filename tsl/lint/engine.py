@@ -9,7 +9,7 @@ from tsl.frontend.source import ParseFailure, SourceFile
 from tsl.model.program import Compiled, Program
 from tsl.frontend.walk import walk
 from tsl.config import Config
-from tsl.finding import ERROR, Finding
+from tsl.finding import Finding
 from tsl.rules.catalog import all_rules, rule_by_code
 from tsl.lint.context import RuleContext
 from tsl.rules.base import Rule
@@ -95,10 +95,12 @@ def run_rules(file: SourceFile, program: Program, compiled: list[Compiled], conf
 
 
 def parse_error_finding(relpath: str, failure: ParseFailure) -> Finding:
-    rule = rule_by_code("TSL001")
+    """TSL001, or TSL002 when CPython parses the file and only LibCST cannot (failure.code)."""
+    rule = rule_by_code(failure.code)
     return Finding(path=relpath, line=failure.line, column=failure.column, end_line=failure.line,
-                   end_column=failure.column, code=rule.code, name=rule.name, severity=ERROR,
-                   message=failure.message, hint=rule.hint)
+                   end_column=failure.column, code=rule.code, name=rule.name, severity=rule.severity,
+                   message=failure.message if rule.code == "TSL001" else f"{rule.message}: {failure.message}",
+                   hint=rule.hint)
 
 
 def internal_error_finding(relpath: str, error: BaseException | str) -> Finding:

@@ -49,7 +49,7 @@ def _check_file(program: "Program", hydrator: Hydrator, config: "Config", task: 
         source = hydrator.source(relpath)
     except ParseFailure as failure:  # CPython parses it (its index came from there), LibCST does not
         hydrator.trees.pinned = None
-        found = [engine.parse_error_finding(relpath, failure)] if config.enabled("TSL001") else []
+        found = [engine.parse_error_finding(relpath, failure)] if config.enabled(failure.code) else []
         return FileCheck(found, recorder.record)
     hydrator.recorder = recorder
     try:

@@ -42,7 +42,7 @@ def summarize(item: "Input", data: bytes, config: "Config") -> FileReport:
             return report
         source = parse_source(item.path, item.relpath, data)
     except ParseFailure as failure:
-        if config.enabled("TSL001"):
+        if config.enabled(failure.code):
             report.file_findings.append(engine.parse_error_finding(item.relpath, failure))
         return report
     report.index, _ = detach(build_index(source))
