@@ -112,8 +112,9 @@ def test_rule_crash_only_matters_when_compiled(tmp_path, monkeypatch, pool_alway
     _write(tmp_path, {f"other{i}.py": "import torch\n" for i in range(4)})
     assert check(_inputs(tmp_path), Config(root=tmp_path), jobs=jobs).findings == []
     _write(tmp_path, {"a.py": "import torch\n\n@torch.jit.script\ndef f(x: torch.Tensor):\n    return lambda: x\n"})
-    with pytest.raises(ValueError, match="boom"):
-        check(_inputs(tmp_path), Config(root=tmp_path), jobs=jobs)
+    found = check(_inputs(tmp_path), Config(root=tmp_path), jobs=jobs).findings  # a finding on the file
+    assert [(f.path, f.code, f.message) for f in found] == [
+        ("a.py", "TSL002", "tsl could not analyse this file: ValueError: boom")]
 
 
 # -- the pre-filter ---------------------------------------------------------------

@@ -12,6 +12,7 @@ import click
 from tsl import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports it
 
 
 class Failure(Exception):
@@ -364,7 +365,10 @@ def _main(argv: Optional[list[str]]):
     """The exit code of one command; never a traceback."""
     try:
         returned = cli.main(args=argv, prog_name="tsl", standalone_mode=False)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # click's word for Ctrl-C
+            click.echo("tsl: interrupted", err=True)
+            return EXIT_INTERRUPTED
         click.echo("tsl: aborted", err=True)
         return EXIT_ERROR
     except click.ClickException as exc:
@@ -377,7 +381,7 @@ def _main(argv: Optional[list[str]]):
         return EXIT_ERROR
     except KeyboardInterrupt:
         click.echo("tsl: interrupted", err=True)
-        return EXIT_ERROR
+        return EXIT_INTERRUPTED
     except SystemExit as exc:
         return exc.code
     except Exception as exc:  # never a traceback

@@ -20,7 +20,7 @@ from tsl.model.index import (
     FunctionInfo,
     _SCRIPT_WORD,
 )
-from tsl.frontend.source import resolve_relative
+from tsl.frontend.source import ParseFailure, resolve_relative
 
 _BUILTINS = frozenset(dir(builtins))
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -237,6 +237,9 @@ def _collect(scope: _Scope, nodes: Iterable, function: Optional[_Scope] = None) 
             scope.globals.update(node.names)
             continue
         if isinstance(node, ast.Nonlocal):
+            if scope.kind == "module":  # CPython's compiler (and LibCST's scopes) reject it
+                raise ParseFailure("syntax error: nonlocal declaration not allowed at module level",
+                                   node.lineno, node.col_offset + 1)
             scope.nonlocals.update(node.names)
             continue
         if isinstance(node, ast.Name):

@@ -137,6 +137,32 @@ def cpython_parse(text: str, filename: str = "<tsl>") -> Optional[ast.Module]:
         return None
 
 
+# What CPython's parser says of code nested too deeply for it: its tokenizer stops at 200
+# open brackets and 100 indents, its parser at a fixed stack (MemoryError), its AST at the
+# recursion limit. LibCST's native parser has no such limits and overflows the C stack
+# (SIGSEGV) a little further on, so such files never reach it.
+_NESTING = frozenset({"too many nested parentheses", "too many levels of indentation"})
+
+
+def nesting_failure(text: str) -> Optional["ParseFailure"]:
+    """Why CPython rejects text for its nesting, or None when it parses it (or rejects it
+    for something else: LibCST then says what)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, "<tsl>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        if exc.msg in _NESTING:
+            return ParseFailure(f"syntax error: {exc.msg}", exc.lineno or 1, exc.offset or 1)
+    except RecursionError as exc:
+        return ParseFailure(f"nested too deeply for CPython's parser: RecursionError: {exc}")
+    except MemoryError:
+        return ParseFailure("nested too deeply for CPython's parser: MemoryError (its stack overflowed)")
+    except (ValueError, OverflowError):
+        pass
+    return None
+
+
 def _anchors(module: cst.Module, text: str, tree: Optional[ast.Module] = None):
     if tree is None:
         tree = cpython_parse(text)
@@ -315,11 +341,43 @@ class _QualifiedNames:
 class ParseFailure(Exception):
     """A file that does not decode or parse; carries a 1-based location."""
 
+    code = "TSL001"  # the finding it is
+
     def __init__(self, message: str, line: int = 1, column: int = 1):
         super().__init__(message)
         self.message = message
         self.line = line
         self.column = column
+
+
+class TooComplex(ParseFailure):
+    """CPython parses the file, but LibCST's parser cannot: tsl could not analyse it."""
+
+    code = "TSL002"
+
+
+# LibCST nests an and/or chain a node per operand (CPython keeps it flat), and its native
+# parser overflows the C stack at about 8,000 operands (an 8 MiB stack).
+_CHAIN_LIMIT = 4000
+_BOOL_WORD = re.compile(r"\b(?:and|or)\b")
+
+
+def chain_failure(text: str, tree: Optional[ast.Module]) -> Optional[TooComplex]:
+    """Why LibCST's parser cannot take text (an and/or chain too long for it), or None.
+    Cheap unless text holds thousands of `and`s and `or`s."""
+    if len(text) < 4 * _CHAIN_LIMIT or text.count("and") + text.count("or") < _CHAIN_LIMIT:
+        return None
+    if len(_BOOL_WORD.findall(text)) < _CHAIN_LIMIT:
+        return None
+    tree = tree if tree is not None else cpython_parse(text)
+    if tree is None:
+        return None
+    longest = max((node for node in ast.walk(tree) if isinstance(node, ast.BoolOp)),
+                  key=lambda node: len(node.values), default=None)
+    if longest is None or len(longest.values) < _CHAIN_LIMIT:
+        return None
+    return TooComplex(f"an and/or chain of {len(longest.values)} operands is more than LibCST's parser takes",
+                      longest.lineno, longest.col_offset + 1)
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -435,6 +493,13 @@ def parse_source(path: Path, relpath: str, data: Optional[bytes] = None,
     if data is None:
         data = path.read_bytes()
     text, encoding = decode(data)
+    if cpython_tree is None:  # CPython may reject it for its nesting: LibCST must not see it then
+        failure = nesting_failure(text if parse_text is None else parse_text)
+        if failure is not None:
+            raise failure
+    failure = chain_failure(text if parse_text is None else parse_text, cpython_tree)
+    if failure is not None:
+        raise failure
     try:
         module = cst.parse_module(text if parse_text is None else parse_text)
     except cst.ParserSyntaxError as exc:

@@ -9,7 +9,7 @@ from tsl.frontend.source import ParseFailure, SourceFile
 from tsl.model.program import Compiled, Program
 from tsl.frontend.walk import walk
 from tsl.config import Config
-from tsl.finding import ERROR, Finding
+from tsl.finding import Finding
 from tsl.rules.catalog import all_rules, rule_by_code
 from tsl.lint.context import RuleContext
 from tsl.rules.base import Rule
@@ -65,11 +65,14 @@ def _visit_methods(kind: type) -> list[str]:
     return found
 
 
+FILE_LEVEL = frozenset({"TSL001", "TSL002"})  # reported by the run, not by a walk
+
+
 def enabled_rules(config: Config) -> list[type[Rule]]:
     """The rules that run on compiled functions under config."""
     version = target_version(config)
     return [rule for rule in all_rules()
-            if config.enabled(rule.code) and rule.code != "TSL001" and rule.applies(version)]
+            if config.enabled(rule.code) and rule.code not in FILE_LEVEL and rule.applies(version)]
 
 
 def reads_of(config: Config) -> frozenset:
@@ -92,7 +95,23 @@ def run_rules(file: SourceFile, program: Program, compiled: list[Compiled], conf
 
 
 def parse_error_finding(relpath: str, failure: ParseFailure) -> Finding:
-    rule = rule_by_code("TSL001")
+    """TSL001, or TSL002 when CPython parses the file and only LibCST cannot (failure.code)."""
+    rule = rule_by_code(failure.code)
     return Finding(path=relpath, line=failure.line, column=failure.column, end_line=failure.line,
-                   end_column=failure.column, code=rule.code, name=rule.name, severity=ERROR,
-                   message=failure.message, hint=rule.hint)
+                   end_column=failure.column, code=rule.code, name=rule.name, severity=rule.severity,
+                   message=failure.message if rule.code == "TSL001" else f"{rule.message}: {failure.message}",
+                   hint=rule.hint)
+
+
+def internal_error_finding(relpath: str, error: BaseException | str) -> Finding:
+    """TSL002: what went wrong when tsl analysed relpath (an exception, or what happened)."""
+    rule = rule_by_code("TSL002")
+    if isinstance(error, BaseException):
+        try:
+            text = str(error)
+        except Exception:  # a KeyError of a node too deep to print, say
+            text = ""
+        text = " ".join(text.split())
+        error = f"{type(error).__name__}: {text[:200]}" if text else type(error).__name__
+    return Finding(path=relpath, line=1, column=1, end_line=1, end_column=1, code=rule.code, name=rule.name,
+                   severity=rule.severity, message=f"{rule.message}: {error}", hint=rule.hint)

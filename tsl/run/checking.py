@@ -27,7 +27,17 @@ class FileCheck:
 
 
 def check_file(program: "Program", hydrator: Hydrator, config: "Config", task: FileTask) -> FileCheck:
-    """Run the rules on one file's compiled functions."""
+    """Run the rules on one file's compiled functions; what goes wrong is a finding on the file."""
+    try:
+        return _check_file(program, hydrator, config, task)
+    except Exception as exc:  # a bug, or a file too deep for tsl's walks
+        from tsl.lint import engine
+
+        found = [engine.internal_error_finding(task.relpath, exc)] if config.enabled("TSL002") else []
+        return FileCheck(found, Recorder().record)
+
+
+def _check_file(program: "Program", hydrator: Hydrator, config: "Config", task: FileTask) -> FileCheck:
     relpath = task.relpath
     from tsl.lint import engine, suppression
     from tsl.model.program import Compiled
@@ -39,7 +49,7 @@ def check_file(program: "Program", hydrator: Hydrator, config: "Config", task: F
         source = hydrator.source(relpath)
     except ParseFailure as failure:  # CPython parses it (its index came from there), LibCST does not
         hydrator.trees.pinned = None
-        found = [engine.parse_error_finding(relpath, failure)] if config.enabled("TSL001") else []
+        found = [engine.parse_error_finding(relpath, failure)] if config.enabled(failure.code) else []
         return FileCheck(found, recorder.record)
     hydrator.recorder = recorder
     try:

@@ -70,8 +70,10 @@ def run(items: Iterable["Input"], config: "Config", jobs: int = 1, cache: Option
         try:
             reports, keep = _summaries(prepared, config, executor, cache, prefilter)
             result, checks = _assemble(prepared, reports, config, executor, cache, manifest)
-        finally:
-            executor.close()
+        except BaseException:  # interrupted too: the workers go at once
+            executor.close(now=True)
+            raise
+        executor.close()
     finally:
         if collecting:
             gc.enable()

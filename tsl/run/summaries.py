@@ -35,14 +35,14 @@ def summarize(item: "Input", data: bytes, config: "Config") -> FileReport:
     from tsl.frontend.source import parse_source
 
     report = FileReport(relpath=item.relpath)
-    index = _index_from_ast(item, data)
-    if index is not None:
-        report.index = index
-        return report
     try:
+        index = _index_from_ast(item, data)
+        if index is not None:
+            report.index = index
+            return report
         source = parse_source(item.path, item.relpath, data)
     except ParseFailure as failure:
-        if config.enabled("TSL001"):
+        if config.enabled(failure.code):
             report.file_findings.append(engine.parse_error_finding(item.relpath, failure))
         return report
     report.index, _ = detach(build_index(source))
@@ -56,7 +56,8 @@ _AST_INDEX = os.environ.get("TSL_AST_INDEX", "1") != "0"
 
 def _index_from_ast(item: "Input", data: bytes) -> Optional["FileIndex"]:
     """The detached index from CPython's parser; None when CPython rejects the file
-    (LibCST then says why, or parses syntax newer than this Python)."""
+    (LibCST then says why, or parses syntax newer than this Python). Raises ParseFailure
+    for what CPython's compiler would reject and LibCST cannot analyse."""
     if not _AST_INDEX:
         return None
     from tsl.frontend.cpython_index import build_index_from_ast
@@ -125,4 +126,10 @@ def summary_task(kind: str, relpath: str, inputs: dict, config: "Config") -> Fil
             report.file_findings.append(engine.parse_error_finding(relpath, failure))
         return report
     item = Input(path=path, relpath=relpath, data=data)
-    return syntax_check(item, data, config) if kind == "light" else summarize(item, data, config)
+    try:
+        return syntax_check(item, data, config) if kind == "light" else summarize(item, data, config)
+    except Exception as exc:  # a bug, or a file too deep for tsl's walks: a finding on this file
+        from tsl.lint import engine
+
+        found = [engine.internal_error_finding(relpath, exc)] if config.enabled("TSL002") else []
+        return FileReport(relpath=relpath, file_findings=found)

@@ -63,12 +63,19 @@ class Local:
             hydrator.close()
             use_hydrator(None)
 
-    def close(self) -> None:
+    def close(self, now: bool = False) -> None:
         self.trees = Trees(0)
 
 
-def serve(conn, config: "Config", inputs: dict, budget: int, blank: bool = True) -> None:
-    """A worker process: summaries first, then the rules on the files whose trees it kept."""
+def serve(conn, config: "Config", inputs: dict, budget: int, blank: bool = True, inherited=(),
+          parent_pid: int = 0) -> None:
+    """A worker process: summaries first, then the rules on the files whose trees it kept.
+
+    inherited: the parent's ends of the pipes, which a forked worker holds too: closed, so
+    that the worker reads EOF once the parent is gone. On Linux it is also killed then."""
+    for other in inherited:
+        other.close()
+    _die_with_parent(parent_pid)
     local = Local(config, inputs, budget, blank)
     program = hydrator = None
     while True:
@@ -99,6 +106,22 @@ def serve(conn, config: "Config", inputs: dict, budget: int, blank: bool = True)
         conn.send(reply)
 
 
+def _die_with_parent(parent_pid: int) -> None:
+    """SIGKILL this process when the parent dies (Linux), even in the middle of a file."""
+    if not parent_pid or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent_pid:  # the parent died before prctl
+        os._exit(1)
+
+
 def _portable(exc: BaseException):
     import pickle
     import traceback
@@ -118,7 +141,11 @@ def pickle_loads(data: bytes):
 
 class Workers:
     """Worker processes: summaries, then the rules, each file to whichever worker is free
-    (biggest files first). Each keeps an LRU of the LibCST trees it parsed for the rules."""
+    (biggest files first). Each keeps an LRU of the LibCST trees it parsed for the rules.
+
+    A worker that dies (a crash in LibCST's native parser, the out-of-memory killer) costs
+    only the file it was on: that file gets a TSL002 finding, a new worker takes its place,
+    and the files sent to it and not yet done go to the others."""
 
     def __init__(self, count: int, config: "Config", inputs: dict, budget: int, blank: bool = True):
         import multiprocessing
@@ -127,84 +154,140 @@ class Workers:
 
         all_rules()  # imported once here, not in every worker
         self.config = config
-        context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-        self.conns = []
-        self.processes = []
-        for _ in range(count):
-            parent, child = context.Pipe()
-            process = context.Process(target=serve, args=(child, config, inputs, budget, blank), daemon=True)
-            process.start()
-            child.close()
-            self.conns.append(parent)
-            self.processes.append(process)
+        self.inputs = inputs
+        self.budget = budget
+        self.blank = blank
+        self.context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        self.program: Optional[bytes] = None  # what a worker started for the rules gets first
+        self.conns: list = [None] * count
+        self.processes: list = [None] * count
+        for i in range(count):
+            self._start(i)
 
-    def _run(self, queues: list[list[tuple[int, tuple]]], kind: str, results: list, ahead: int = 2,
-             shared: Optional[list] = None) -> None:
-        """Send each worker its queue (and, when shared is given, take from it when idle)."""
+    def _start(self, i: int) -> None:
+        import signal
+
+        parent, child = self.context.Pipe()
+        inherited = [conn for conn in (*self.conns, parent) if conn is not None]
+        process = self.context.Process(target=serve, daemon=True, args=(
+            child, self.config, self.inputs, self.budget, self.blank, inherited, os.getpid()))
+        # Ctrl-C is the parent's to handle: a worker ignores SIGINT from its first instruction.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            process.start()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        child.close()
+        self.conns[i] = parent
+        self.processes[i] = process
+        if self.program is not None:
+            parent.send(("program", self.program))
+
+    def _died(self, i: int) -> str:
+        """Why worker i died; a new one takes its place."""
+        import signal
+
+        process = self.processes[i]
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join()
+        code = process.exitcode
+        self.conns[i].close()
+        self._start(i)
+        if code is not None and code < 0:
+            try:
+                return f"its worker process was killed by {signal.Signals(-code).name}"
+            except ValueError:
+                return f"its worker process was killed by signal {-code}"
+        return f"its worker process exited with status {code}"
+
+    def _run(self, kind: str, results: list, shared: list, ahead: int = 2) -> None:
+        """Hand out the shared (number, task) list, each worker up to `ahead` at a time."""
         from multiprocessing.connection import wait
 
-        busy = {i: 0 for i in range(len(self.conns))}
+        sent: dict[int, list] = {i: [] for i in range(len(self.conns))}  # in the order sent
         error = None
 
-        def feed(i: int) -> None:
-            while busy[i] < ahead:
-                if queues[i]:
-                    number, task = queues[i].pop(0)
-                elif shared:
-                    number, task = shared.pop(0)
-                else:
-                    return
-                self.conns[i].send((kind, number, task))
-                busy[i] += 1
+        def feed(i: int) -> bool:
+            while len(sent[i]) < ahead and shared:
+                number, task = shared.pop(0)
+                sent[i].append((number, task))
+                try:
+                    self.conns[i].send((kind, number, task))
+                except OSError:  # died: the loop below hears it
+                    return False
+            return True
 
-        for i in busy:
+        for i in sent:
             feed(i)
-        while any(busy.values()):
-            for conn in wait([self.conns[i] for i in busy if busy[i]]):
+        while any(sent.values()):
+            for conn in wait([self.conns[i] for i in sent if sent[i]]):
                 i = self.conns.index(conn)
                 try:
                     status, number, value = conn.recv()
-                except EOFError:
-                    raise RuntimeError("a tsl worker process died") from None
-                busy[i] -= 1
+                except (EOFError, OSError):
+                    (number, task), *rest = sent[i]
+                    results[number] = self._lost(kind, task, self._died(i))
+                    shared[:0] = rest
+                    sent[i] = []
+                    feed(i)
+                    continue
+                sent[i] = [pair for pair in sent[i] if pair[0] != number]
                 if status == "error":
                     error = error or value
-                    queues[i].clear()
-                    if shared:
-                        shared.clear()
+                    shared.clear()
                 else:
                     results[number] = value
                 feed(i)
         if error is not None:
             raise error
 
+    def _lost(self, kind: str, task, reason: str):
+        from tsl.lint.engine import internal_error_finding
+        from tsl.run.recording import Recorder
+
+        relpath = task[1] if kind == "summary" else task.relpath
+        found = [internal_error_finding(relpath, reason)] if self.config.enabled("TSL002") else []
+        if kind == "summary":
+            return FileReport(relpath=relpath, file_findings=found)
+        return FileCheck(found, Recorder().record)
+
     def summaries(self, tasks: list[tuple[str, str]], sizes: list[int]) -> list[FileReport]:
         results: list = [None] * len(tasks)
         order = sorted(range(len(tasks)), key=lambda i: -sizes[i])
-        self._run([[] for _ in self.conns], "summary", results, shared=[(i, tasks[i]) for i in order])
+        self._run("summary", results, [(i, tasks[i]) for i in order])
         return results
 
     def checks(self, program: "Program", tasks: list["FileTask"], sizes: list[int]) -> list[FileCheck]:
         import pickle
 
-        data = pickle.dumps(([without_calls(i) for i in program.indexes], plans_of(program, tasks, reads_of(self.config))),
-                            protocol=pickle.HIGHEST_PROTOCOL)
+        self.program = pickle.dumps(([without_calls(i) for i in program.indexes],
+                                     plans_of(program, tasks, reads_of(self.config))),
+                                    protocol=pickle.HIGHEST_PROTOCOL)
         for conn in self.conns:
-            conn.send(("program", data))
+            try:
+                conn.send(("program", self.program))
+            except OSError:  # died: _run hears it
+                pass
         # Whichever worker is free takes the next file, biggest first.
         order = sorted(range(len(tasks)), key=lambda i: -sizes[i])
         results: list = [None] * len(tasks)
-        self._run([[] for _ in self.conns], "check", results, shared=[(i, tasks[i]) for i in order])
+        self._run("check", results, [(i, tasks[i]) for i in order])
         return results
 
-    def close(self) -> None:
+    def close(self, now: bool = False) -> None:
+        """Stop the workers; now: kill them (interrupted, or an error), without waiting."""
         for conn in self.conns:
             try:
-                conn.send(("stop",))
+                if not now:
+                    conn.send(("stop",))
                 conn.close()
             except OSError:
                 pass
         for process in self.processes:
-            process.join(timeout=5)
+            if now:
+                process.kill()
+            process.join(timeout=1 if now else 5)
             if process.is_alive():
                 process.kill()
