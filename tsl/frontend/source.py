@@ -20,10 +20,9 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from tsl.frontend.walk import install_fast_visit, parent_map
+from tsl.frontend.walk import parent_map
 
 METADATA = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
-install_fast_visit()
 
 
 class LazyMetadata:
