@@ -181,3 +181,9 @@ def test_tested_versions_lie_in_the_pinned_range():
     low, high = key(pin.group(1)), key(pin.group(2))
     assert speedups.TESTED and all(low <= key(v) < high for v in speedups.TESTED)
     assert min(key(v) for v in speedups.TESTED)[:2] == low[:2], "the range starts at the oldest tested version"
+
+
+def test_the_version_read_is_the_installed_one():
+    from importlib.metadata import version
+
+    assert speedups.libcst_version() == version("libcst")
