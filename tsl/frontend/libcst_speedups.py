@@ -30,9 +30,14 @@ from types import FunctionType
 from typing import Iterator, Optional
 
 import libcst as cst
-from libcst._batched_visitor import _BatchedCSTVisitor
 from libcst.metadata import scope_provider as _scope_provider
 from libcst.metadata import wrapper as _wrapper
+
+try:  # LibCST's private names are looked up so that importing never fails on another version
+    from libcst._batched_visitor import _BatchedCSTVisitor
+except ImportError:  # pragma: no cover (a LibCST not in TESTED: the shortcuts stay off)
+    class _BatchedCSTVisitor:  # type: ignore[no-redef]
+        pass
 
 from tsl.frontend.walk import _IS_NODE, _ORDER, _UNSURE, _fields, _is_node, children
 
@@ -237,7 +242,7 @@ def _fast_visit(self, visitor):
 
 # ScopeVisitor.on_leave, with a set lookup for its isinstance against 18 ABCs.
 _ORIGINAL_SCOPE_ON_LEAVE = _scope_provider.ScopeVisitor.on_leave
-_ASSIGNMENT_LIKE = frozenset(_scope_provider._ASSIGNMENT_LIKE_NODES)
+_ASSIGNMENT_LIKE = frozenset(getattr(_scope_provider, "_ASSIGNMENT_LIKE_NODES", ()))
 
 
 def _scope_leave_bookkeeping(visitor, node) -> None:
@@ -396,7 +401,7 @@ def _gen_batchable(wrapper, providers):
     return {type(p): MappingProxyType(dict(p._computed)) for p in providers}
 
 
-_ORIGINAL_GEN_BATCHABLE = _wrapper._gen_batchable
+_ORIGINAL_GEN_BATCHABLE = getattr(_wrapper, "_gen_batchable", None)
 
 
 class _PlainABCMeta(abc.ABCMeta):
@@ -428,8 +433,8 @@ def _registered(kind: type) -> bool:
     return bool(registry) or "__subclasshook__" in kind.__dict__
 
 
-_ORIGINAL_CHILDREN = cst.CSTNode.__dict__["children"]
-_FAST_CHILDREN = property(children, doc=_ORIGINAL_CHILDREN.__doc__)
+_ORIGINAL_CHILDREN = cst.CSTNode.__dict__.get("children")
+_FAST_CHILDREN = property(children, doc=getattr(_ORIGINAL_CHILDREN, "__doc__", None))
 
 
 def _install() -> None:
