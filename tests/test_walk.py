@@ -1,5 +1,6 @@
 """tsl's shortcuts through LibCST give exactly what LibCST gives.
 
+Inside `with libcst_speedups()` (tsl.frontend.libcst_speedups), against LibCST as shipped outside it:
 - CSTNode.visit for read-only visitors, and CSTNode.children, without rebuilding the tree;
 - metadata providers that work in visit_Module, without the empty batched traversal;
 - parents from a plain walk, qualified names per node from the scope;
@@ -25,6 +26,7 @@ from libcst.metadata import (
 from libcst.metadata.base_provider import LazyValue
 
 from tsl.frontend import walk
+from tsl.frontend.libcst_speedups import libcst_speedups, supported
 from tsl.frontend.source import parse_source
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,6 +78,8 @@ def _sources() -> list[tuple[str, str]]:
 
 SOURCES = _sources()
 
+needs_speedups = pytest.mark.skipif(not supported(), reason="the installed LibCST is not one the speedups were tested on")
+
 
 class _Recorder(cst.CSTVisitor):
     """Records every callback; listens to all attributes (so LibCST's own path is taken for them)."""
@@ -125,27 +129,27 @@ def _scopes(module: cst.Module) -> list:
     return found
 
 
+@needs_speedups
 @pytest.mark.parametrize("name, text", SOURCES, ids=[name for name, _ in SOURCES])
 def test_fast_paths_match_libcst(name, text):
     module = _module(text)
-    walk.uninstall_fast_visit()
-    try:
-        expected = []
-        for kind in (_Recorder, _AllAttributes):
-            visitor = kind(True)
-            module.visit(visitor)
-            expected.append(visitor.events)
-        children = {id(n): [id(c) for c in n.children] for n in walk.iter_nodes(module)}
-        scopes = _scopes(module)
-        parents = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ParentNodeProvider)
-    finally:
-        walk.install_fast_visit()
-    for kind, events in zip((_Recorder, _AllAttributes), expected):
+    expected = []
+    for kind in (_Recorder, _AllAttributes):
         visitor = kind(True)
         module.visit(visitor)
-        assert visitor.events == events
-    assert {id(n): [id(c) for c in n.children] for n in walk.iter_nodes(module)} == children
-    assert _scopes(module) == scopes
+        expected.append(visitor.events)
+    children = {id(n): [id(c) for c in n.children] for n in walk.iter_nodes(module)}
+    scopes = _scopes(module)
+    parents = MetadataWrapper(module, unsafe_skip_copy=True).resolve(ParentNodeProvider)
+    stock_visit = cst.CSTNode.visit
+    with libcst_speedups() as on:
+        assert on and cst.CSTNode.visit is not stock_visit  # the shortcuts are what is compared
+        for kind, events in zip((_Recorder, _AllAttributes), expected):
+            visitor = kind(True)
+            module.visit(visitor)
+            assert visitor.events == events
+        assert {id(n): [id(c) for c in n.children] for n in walk.iter_nodes(module)} == children
+        assert _scopes(module) == scopes
     mine = walk.parent_map(module)
     assert len(mine) == len(parents) and all(mine[node] is parent for node, parent in parents.items())
 
@@ -157,11 +161,12 @@ def test_lazy_metadata_matches_libcst(name, text):
     positions = wrapper.resolve(PositionProvider)
     qualified = wrapper.resolve(QualifiedNameProvider)
     nodes = list(walk.iter_nodes(source.module))
-    for node in reversed(nodes):  # inner nodes first: each statement's code is generated on demand
-        assert source.position(node) == positions.get(node), type(node).__name__
-        expected = qualified.get(node, ())
-        expected = expected() if isinstance(expected, LazyValue) else expected
-        assert set(source.meta(QualifiedNameProvider, node, ())) == set(expected)
+    with libcst_speedups():  # tsl's side as the run computes it; LibCST's above, as shipped
+        for node in reversed(nodes):  # inner nodes first: each statement's code is generated on demand
+            assert source.position(node) == positions.get(node), type(node).__name__
+            expected = qualified.get(node, ())
+            expected = expected() if isinstance(expected, LazyValue) else expected
+            assert set(source.meta(QualifiedNameProvider, node, ())) == set(expected)
     for statement in source.module.body:
         inner = []
         if isinstance(statement, cst.ClassDef) and isinstance(statement.body, cst.IndentedBlock):
@@ -215,11 +220,9 @@ def test_statements_are_those_a_full_walk_finds(name, text):
         assert [id(n) for n in walk.statements(root)] == [id(n) for n in expected]
 
 
+@needs_speedups
 def test_scope_analysis_does_without_expression_contexts_and_gets_them_back():
-    assert ScopeProvider.get_inherited_dependencies() == frozenset()
-    walk.uninstall_fast_visit()
-    try:
-        assert ExpressionContextProvider in ScopeProvider.get_inherited_dependencies()
-    finally:
-        walk.install_fast_visit()
-    assert ScopeProvider.get_inherited_dependencies() == frozenset()
+    assert ExpressionContextProvider in ScopeProvider.get_inherited_dependencies()
+    with libcst_speedups():
+        assert ScopeProvider.get_inherited_dependencies() == frozenset()
+    assert ExpressionContextProvider in ScopeProvider.get_inherited_dependencies()

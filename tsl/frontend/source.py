@@ -21,10 +21,9 @@ from libcst.metadata import (
 )
 
 from tsl.discovery import printable
-from tsl.frontend.walk import install_fast_visit, parent_map
+from tsl.frontend.walk import parent_map
 
 METADATA = (PositionProvider, QualifiedNameProvider, ScopeProvider, ParentNodeProvider)
-install_fast_visit()
 
 
 class LazyMetadata:

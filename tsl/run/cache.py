@@ -138,9 +138,10 @@ def _is_table(test):
 def _source_fingerprint() -> str:
     """tsl's version and the bytes of its sources: any change to a rule or the engine starts afresh."""
     import tsl
+    from tsl.frontend.libcst_speedups import libcst_version
 
     h = hashlib.blake2b(digest_size=16)
-    h.update(f"{FORMAT}\0{tsl.__version__}\0{sys.version}\0{_libcst_version()}\0".encode())
+    h.update(f"{FORMAT}\0{tsl.__version__}\0{sys.version}\0{libcst_version()}\0".encode())
     package = Path(tsl.__file__).parent
     for path in sorted(package.rglob("*.py")):
         h.update(path.relative_to(package).as_posix().encode())
@@ -149,15 +150,6 @@ def _source_fingerprint() -> str:
         except OSError:
             pass
     return h.hexdigest()
-
-
-def _libcst_version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("libcst")
-    except Exception:  # pragma: no cover
-        return "?"
 
 
 class Cache:

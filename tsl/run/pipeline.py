@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Iterable, Optional
 
 from tsl.model.program import Program
 from tsl.result import Result
+from tsl.frontend.libcst_speedups import libcst_speedups
 from tsl.frontend.source import ParseFailure
 from tsl.finding import Finding
 
@@ -62,18 +63,20 @@ def run(items: Iterable["Input"], config: "Config", jobs: int = 1, cache: Option
     # a sixth with higher ones). It is off for the run: see quiet_collector.
     collecting = gc.isenabled()
     gc.disable()
+    # LibCST with tsl's shortcuts (same results) while parsing and linting; workers fork inside.
     try:
-        if jobs > 1 and len(inputs) >= POOL_MIN_FILES and size >= POOL_MIN_BYTES:
-            executor = Workers(min(jobs, len(inputs)), config, inputs, KEEP_BYTES, blank)
-        else:
-            executor = Local(config, inputs, KEEP_BYTES, blank)
-        try:
-            reports, keep = _summaries(prepared, config, executor, cache, prefilter)
-            result, checks = _assemble(prepared, reports, config, executor, cache, manifest)
-        except BaseException:  # interrupted too: the workers go at once
-            executor.close(now=True)
-            raise
-        executor.close()
+        with libcst_speedups():
+            if jobs > 1 and len(inputs) >= POOL_MIN_FILES and size >= POOL_MIN_BYTES:
+                executor = Workers(min(jobs, len(inputs)), config, inputs, KEEP_BYTES, blank)
+            else:
+                executor = Local(config, inputs, KEEP_BYTES, blank)
+            try:
+                reports, keep = _summaries(prepared, config, executor, cache, prefilter)
+                result, checks = _assemble(prepared, reports, config, executor, cache, manifest)
+            except BaseException:  # interrupted too: the workers go at once
+                executor.close(now=True)
+                raise
+            executor.close()
     finally:
         if collecting:
             gc.enable()

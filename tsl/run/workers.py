@@ -6,6 +6,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Optional
 
+from tsl.frontend.libcst_speedups import libcst_speedups
 from tsl.model.program import Program
 
 from tsl.lint.engine import reads_of
@@ -76,6 +77,11 @@ def serve(conn, config: "Config", inputs: dict, budget: int, blank: bool = True,
     for other in inherited:
         other.close()
     _die_with_parent(parent_pid)
+    with libcst_speedups():  # forked inside the parent's already; a spawned worker enters its own
+        _serve(conn, config, inputs, budget, blank)
+
+
+def _serve(conn, config: "Config", inputs: dict, budget: int, blank: bool) -> None:
     local = Local(config, inputs, budget, blank)
     program = hydrator = None
     while True:
