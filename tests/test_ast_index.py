@@ -1,5 +1,5 @@
 """The index from CPython's parser (tsl.frontend.cpython_index) is the index LibCST gives
-(tsl.model.index.build_index): the same functions, classes, decorators, bases and
+(its twin, tests/reference/libcst_index.py): the same functions, classes, decorators, bases and
 calls, each with the same qualified names, in the same order."""
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.reference.libcst_index import build_index, detach
 from tests.test_real_code import torchvision_models  # noqa: F401 (a fixture)
 from tsl.frontend.cpython_index import build_index_from_ast
-from tsl.model.index import build_index
 from tsl.frontend.source import ParseFailure, parse_source
-from tsl.run.detached import FileStub, detach
+from tsl.run.detached import FileStub
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,7 +48,7 @@ def both(path: Path, relpath: str):
             tree = ast.parse(source.text)
     except SyntaxError:
         return None
-    expected = summary(detach(build_index(source))[0])
+    expected = summary(detach(build_index(source)))
     stub = FileStub(relpath, source.module_name, source.package)
     return expected, summary(build_index_from_ast(tree, stub, source.text))
 

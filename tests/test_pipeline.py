@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import tsl.run.pipeline as pipeline
 from tsl.run import plan, workers
-from reference_engine import entry_keys, reference_check
+from tests.reference.engine import entry_keys, reference_check
 from tsl.run.cache import Cache
 from tsl.config import Config
 from tsl.discovery import discover

@@ -10,7 +10,7 @@ import pytest
 
 from tests.test_real_code import torchvision_models  # noqa: F401 (a fixture)
 from tsl.model import types
-from tsl.model.index import build_index
+from tests.reference.libcst_index import build_index
 from tsl.model.self_attributes import Span
 from tsl.frontend.source import ParseFailure, parse_source
 from tsl.model.program import Program

