@@ -32,7 +32,6 @@ RANK = {unit: rank for rank, layer in enumerate(LAYERS) for unit in layer}
 UPWARD = {
     ("tsl.frontend.cpython_index", "tsl.model.index"): "it builds the model's FileIndex from CPython's ast",
     ("tsl.frontend.cpython_index", "tsl.model.emission"): "it reads IS_SCRIPTING, the names of is_scripting()",
-    ("tsl.frontend.blank", "tsl.model.self_attributes"): "it reads the AST_ATTRIBUTES switch",
 }
 
 

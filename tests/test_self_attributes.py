@@ -1,5 +1,5 @@
 """What __init__ assigns to self, read from CPython's tree (tsl.model.self_attributes),
-is what the LibCST reader (types._SelfAssignments) finds: the same values, kinds, details
+is what the LibCST twin (tests/reference/libcst_attributes.py) finds: the same values, kinds, details
 and targets, declared names, completeness and helpers, class by class, and findings
 reported at the same place."""
 from __future__ import annotations
@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.reference import libcst_attributes
+from tests.reference.libcst_index import build_index
 from tests.test_real_code import torchvision_models  # noqa: F401 (a fixture)
 from tsl.model import types
-from tests.reference.libcst_index import build_index
 from tsl.model.self_attributes import Span
 from tsl.frontend.source import ParseFailure, parse_source
 from tsl.model.program import Program
@@ -41,7 +42,8 @@ def _place(node, file):
 
 
 def _summary(program: Program, klass, monkeypatch, from_ast: bool) -> dict:
-    monkeypatch.setattr("tsl.model.self_attributes.AST_ATTRIBUTES", from_ast)
+    if not from_ast:
+        monkeypatch.setattr(types, "_read_assignments", libcst_attributes.read_assignments)
     program.__dict__.pop("_tsl_attributes", None)
     attrs = types.attributes(program, klass)
     return {
@@ -61,8 +63,10 @@ def _compare(program: Program, monkeypatch) -> int:
         for klass in index.classes.values():
             if "__init__" not in klass.methods:
                 continue
+            got = _summary(program, klass, monkeypatch, True)
             expected = _summary(program, klass, monkeypatch, False)
-            assert _summary(program, klass, monkeypatch, True) == expected, (index.file.relpath, klass.name)
+            monkeypatch.undo()
+            assert got == expected, (index.file.relpath, klass.name)
             compared += bool(expected["values"])
     return compared
 

@@ -20,7 +20,6 @@ import re
 from typing import Iterable, Optional
 
 from tsl.frontend.cpython_index import walk_nodes
-from tsl.model.self_attributes import AST_ATTRIBUTES
 from tsl.frontend.reads import ALL, GLOBAL_DEFINITIONS, TRACE_CALLS
 from tsl.frontend.source import split_lines
 
@@ -253,7 +252,7 @@ def _kept_methods(klass: ast.ClassDef, compiled: set[str]) -> set[str]:
         if isinstance(statement, _FUNCTIONS):
             bodies.setdefault(statement.name, []).append(statement)
     kept: set[str] = set()
-    first = (*compiled, "forward") if AST_ATTRIBUTES else (*compiled, "__init__", "forward")
+    first = (*compiled, "forward")
     todo = [name for name in first if name in bodies]
     while todo:
         name = todo.pop()

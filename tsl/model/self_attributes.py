@@ -2,15 +2,14 @@
 
 types.attributes reads the methods that build a module: what each `self.NAME = value`
 holds. Read from CPython's tree, these methods need no LibCST parse, so blank.py leaves
-their bodies out of it. This gives what types._SelfAssignments gives on LibCST's tree,
-names resolved as ast_index resolves them (the way LibCST's scope analysis does);
-tests/test_self_attributes.py compares the two on real code.
+their bodies out of it. Names are resolved as cpython_index resolves them (the way
+LibCST's scope analysis does); tests/test_self_attributes.py compares this with the
+LibCST twin in tests/reference/ on real code.
 """
 from __future__ import annotations
 
 import ast
 import io
-import os
 import tokenize
 from typing import Optional
 
@@ -18,9 +17,6 @@ from tsl.frontend.cpython_index import _Builder, _full_name, child_nodes
 from tsl.frontend.source import cpython_parse
 from tsl.model.attribute_values import AttrValue, call_kind, reference_kind
 from tsl.model.values import call_literal_kind
-
-# TSL_AST_ATTRIBUTES=0: read them from LibCST's tree, as before (blank.py then keeps them).
-AST_ATTRIBUTES = os.environ.get("TSL_AST_ATTRIBUTES", "1") != "0"
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SKIPPED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -105,7 +101,7 @@ def _characters(lines: list[str], line: int, offset: int) -> int:
 
 
 class SelfAssignments:
-    """types._SelfAssignments on CPython's tree of one method."""
+    """What one method assigns to self, from CPython's tree."""
 
     def __init__(self, view: AstView, scope, program, attrs, klass=None):
         self.view = view
@@ -258,7 +254,7 @@ def _segment(lines: list[str], node) -> str:
 
 
 def value_kind(value, view: AstView, scope, program):
-    """types._value_kind for a CPython expression (scope None: LibCST would find none)."""
+    """What `self.x = value` holds (scope None: LibCST would find none)."""
     span = Span(view.file, value)
     if type(value) is ast.Constant and value.value is None:
         return AttrValue("None", span)
@@ -332,7 +328,7 @@ def literal_kind(expr, view: AstView, scope) -> Optional[str]:
 
 
 def _is_mixed(value, view: AstView, scope) -> bool:
-    """types.value_is_mixed for a CPython dict or list literal."""
+    """A dict or list literal whose values are literals of different types (torch cannot type it)."""
     if type(value) is ast.Dict:
         if any(key is None for key in value.keys):  # **spread
             return False
