@@ -15,6 +15,7 @@ from typing import Callable, Iterable, Optional, Sequence, TypeVar
 import libcst as cst
 from libcst.metadata import BuiltinScope, ComprehensionScope, GlobalScope
 
+from tsl.frontend import kinds
 from tsl.frontend.source import SourceFile
 from tsl.finding import Edit, Fix
 
@@ -380,12 +381,9 @@ class Unspellable(Exception):
 # A type is a tuple: ("int",), ("List", elem), ("Tuple", a, b), ("Dict", k, v),
 # ("Optional", t), ("Tensor",); ("range",) is iterable-only.
 
-SCALARS = {"int", "float", "bool", "str", "complex"}
+SCALARS = kinds.SCALARS
 BUILTIN_TYPES = {f"builtins.{name}": (name,) for name in SCALARS}
-GENERICS = {
-    "typing.List": "List", "builtins.list": "List", "typing.Tuple": "Tuple", "builtins.tuple": "Tuple",
-    "typing.Dict": "Dict", "builtins.dict": "Dict", "typing.Optional": "Optional",
-}
+GENERICS = {name: head for name, head in kinds.GENERICS.items() if head in kinds.SPELLED}
 TENSOR_NAMES = {"torch.Tensor", "torch._tensor.Tensor"}
 
 
@@ -393,9 +391,9 @@ def render(kind: tuple, spelling: Spelling) -> str:
     head = kind[0]
     if head in SCALARS:
         return head
-    if head == "Tensor":
+    if head == kinds.TENSOR:
         return spelling.tensor()
-    if head in ("List", "Tuple", "Dict", "Optional"):
+    if head in kinds.SPELLED:
         inner = ", ".join(render(part, spelling) for part in kind[1:])
         return f"{spelling.typing(head)}[{inner}]"
     raise Unspellable(head)
@@ -679,10 +677,7 @@ def as_tuple(values: Iterable[T]) -> tuple[T, ...]:
 
 def types_for(ctx) -> Types:
     """Types for the compiled function a RuleContext is walking."""
-    function = ctx.function
-    is_method = function.class_name is not None and "staticmethod" not in function.decorators \
-        and "builtins.staticmethod" not in function.decorators
-    return Types(ctx.file, function.node, is_method)
+    return Types(ctx.file, ctx.function.node, ctx.function.takes_self)
 
 
 ATOMS = (cst.Name, cst.Attribute, cst.Subscript, cst.Call, cst.Integer, cst.Float, cst.Imaginary,
@@ -897,7 +892,7 @@ def none_default_fix(ctx, function: cst.FunctionDef, param: cst.Param) -> Option
             annotation = inner = text
             if default_text == "{}":
                 return None
-        elif declared is not None and declared[0] in ("List", "Dict") or NEWLINE.search(text) is None and \
+        elif declared is not None and declared[0] in kinds.MUTABLE or NEWLINE.search(text) is None and \
                 isinstance(param.annotation.annotation, cst.Subscript):
             annotation, inner = f"{spelling.typing('Optional')}[{text}]", text
             known = declared is not None
@@ -907,7 +902,7 @@ def none_default_fix(ctx, function: cst.FunctionDef, param: cst.Param) -> Option
         kind = value_type(file, default)
         if kind is None and isinstance(default, cst.List) and not default.elements or default_text == "[]":
             kind, known = ("List", ("Tensor",)), False  # what TorchScript makes of an empty list
-        if kind is None or kind[0] not in ("List", "Dict"):
+        if kind is None or kind[0] not in kinds.MUTABLE:
             return None
         annotation, inner = render(("Optional", kind), spelling), render(kind, spelling)
     if default_text == "{}":  # an empty dict literal is Dict[str, Tensor] to TorchScript: say which

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from tsl.frontend import kinds
 from tsl.model.index import is_torch_module_base
 
 if TYPE_CHECKING:
@@ -47,12 +48,12 @@ def call_kind(names: set[str], literal, value, program: "Program") -> AttrValue:
             return AttrValue("module", value, target.name, target)
         if target.is_plain or not target.bases:
             return AttrValue("object", value, target.name)
-        return AttrValue("unknown", value)
+        return AttrValue(kinds.UNKNOWN, value)
     for name in names:
         if is_torch_module_base(name):
             last = name.rsplit(".", 1)[-1]
             return AttrValue(MODULE_CONTAINERS.get(last, "module"), value, last)
-    return AttrValue(literal() or "unknown", value)
+    return AttrValue(literal() or kinds.UNKNOWN, value)
 
 
 def reference_kind(names: set[str], value, program: "Program") -> AttrValue:
@@ -64,4 +65,4 @@ def reference_kind(names: set[str], value, program: "Program") -> AttrValue:
         return AttrValue("class", value, target.name)
     if any(is_torch_module_base(name) for name in names):
         return AttrValue("class", value, sorted(names)[0])
-    return AttrValue("unknown", value)
+    return AttrValue(kinds.UNKNOWN, value)

@@ -21,6 +21,8 @@ OVERLOAD = {
     "torch._jit_internal._overload_method",
     "typing.overload",
 }
+STATIC_METHOD = {"staticmethod", "builtins.staticmethod"}
+CLASS_METHOD = {"classmethod", "builtins.classmethod"}
 INTERFACE = {"torch.jit.interface", "torch._jit_internal.interface"}
 NOT_MODULE_CLASSES = {"Parameter", "UninitializedParameter", "UninitializedBuffer", "Buffer"}
 
@@ -71,6 +73,11 @@ class FunctionInfo:
     @property
     def is_overload(self) -> bool:
         return bool(self.decorators & OVERLOAD)
+
+    @property
+    def takes_self(self) -> bool:
+        """A method whose first parameter is bound (self, or a classmethod's cls): not a staticmethod."""
+        return self.class_name is not None and not self.decorators & STATIC_METHOD
 
 
 @dataclass(eq=False)

@@ -14,6 +14,7 @@ import tokenize
 from typing import Optional
 
 from tsl.frontend.cpython_index import _Builder, _full_name, child_nodes
+from tsl.frontend import kinds
 from tsl.frontend.source import cpython_parse
 from tsl.model.attribute_values import AttrValue, call_kind, reference_kind
 from tsl.model.values import call_literal_kind
@@ -148,7 +149,7 @@ class SelfAssignments:
                 self._target(target, value.orelse, view, scope)
                 return
             kind = value_kind(value, view, scope, self.program) if value is not None \
-                else AttrValue("unknown", Span(self.view.file, target))
+                else AttrValue(kinds.UNKNOWN, Span(self.view.file, target))
             self.attrs.values.setdefault(target.attr, []).append(kind)
         elif type(target) is ast.Tuple or type(target) is ast.List:
             returned = self._returned_tuple(value, len(target.elts))
@@ -257,7 +258,7 @@ def value_kind(value, view: AstView, scope, program):
     """What `self.x = value` holds (scope None: LibCST would find none)."""
     span = Span(view.file, value)
     if type(value) is ast.Constant and value.value is None:
-        return AttrValue("None", span)
+        return AttrValue(kinds.NONE, span)
     if type(value) is ast.Lambda:
         return AttrValue("lambda", span)
     if type(value) is ast.Call:
@@ -266,8 +267,8 @@ def value_kind(value, view: AstView, scope, program):
     if type(value) is ast.Name or type(value) is ast.Attribute or _is_name_constant(value):
         return reference_kind(_qualnames(view, value, scope), span, program)
     if type(value) in (ast.Dict, ast.List, ast.Tuple) and _is_mixed(value, view, scope):
-        return AttrValue("mixed", span)
-    return AttrValue(literal_kind(value, view, scope) or "unknown", span)
+        return AttrValue(kinds.MIXED, span)
+    return AttrValue(literal_kind(value, view, scope) or kinds.UNKNOWN, span)
 
 
 def _is_name_constant(node) -> bool:
@@ -291,7 +292,7 @@ def literal_kind(expr, view: AstView, scope) -> Optional[str]:
     if kind is ast.Constant:
         value = expr.value
         if value is None:
-            return "None"
+            return kinds.NONE
         if type(value) is bool:
             return "bool"
         if type(value) is int:
@@ -315,13 +316,13 @@ def literal_kind(expr, view: AstView, scope) -> Optional[str]:
             return "float" if "float" in (left, right) or type(expr.op) is ast.Div else "int"
         return None
     if kind is ast.Tuple:
-        return "tuple"
+        return kinds.TUPLE
     if kind is ast.List or kind is ast.ListComp:
-        return "list"
+        return kinds.LIST
     if kind is ast.Dict or kind is ast.DictComp:
-        return "dict"
+        return kinds.DICT
     if kind is ast.Set or kind is ast.SetComp:
-        return "set"
+        return kinds.SET
     if kind is ast.Call:
         return call_literal_kind(view.names(expr.func, scope) if scope is not None else set())
     return None
@@ -339,7 +340,7 @@ def _is_mixed(value, view: AstView, scope) -> bool:
         items = value.elts
     else:
         return False
-    kinds = [literal_kind(item, view, scope) for item in items]
-    if not kinds or None in kinds or "None" in kinds:
+    found = [literal_kind(item, view, scope) for item in items]
+    if not found or None in found or kinds.NONE in found:
         return False
-    return len(set(kinds)) > 1 and set(kinds) <= {"int", "float", "str", "bool"}
+    return len(set(found)) > 1 and set(found) <= set(kinds.CONSTANT_SCALARS)

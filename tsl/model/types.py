@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Optional
 
 import libcst as cst
 
+from tsl.frontend import kinds
 from tsl.model.attribute_values import ClassAttributes
 from tsl.model.self_attributes import SelfAssignments, view_of
 
@@ -30,13 +31,9 @@ if TYPE_CHECKING:
     from tsl.model.program import Program
 
 TENSOR_NAMES = {"torch.Tensor", "torch.tensor", "Tensor"}
-SCALARS = {"int": "int", "float": "float", "bool": "bool", "str": "str", "complex": "complex",
-           "builtins.int": "int", "builtins.float": "float", "builtins.bool": "bool", "builtins.str": "str"}
-CONTAINERS = {
-    "typing.List": "List", "typing.Tuple": "Tuple", "typing.Dict": "Dict", "typing.Optional": "Optional",
-    "typing.Union": "Union", "builtins.list": "List", "builtins.tuple": "Tuple", "builtins.dict": "Dict",
-    "list": "List", "tuple": "Tuple", "dict": "Dict",
-}
+# (not builtins.complex: a complex annotation stays unknown)
+SCALARS = {**{name: name for name in kinds.SCALARS}, **{f"builtins.{name}": name for name in kinds.CONSTANT_SCALARS}}
+CONTAINERS = {**kinds.GENERICS, **kinds.HEADS}
 # annotations torch.jit.script cannot resolve ("Unknown type constructor X")
 UNSUPPORTED_ANNOTATIONS = {
     "typing.Callable": "Callable", "collections.abc.Callable": "Callable", "typing.Literal": "Literal",
@@ -56,26 +53,26 @@ def _qualnames(file: "SourceFile", node: cst.CSTNode) -> set[str]:
 def annotation_kind(expr: Optional[cst.BaseExpression], file: "SourceFile") -> str:
     """The outer kind of an annotation: Tensor, int, ..., List, Optional, unsupported:X or unknown."""
     if expr is None:
-        return "unknown"
+        return kinds.UNKNOWN
     if isinstance(expr, cst.Name) and expr.value == "None":
-        return "None"
+        return kinds.NONE
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
         parts = {annotation_kind(expr.left, file), annotation_kind(expr.right, file)}
-        return "Optional" if "None" in parts else "Union"
+        return kinds.T_OPTIONAL if kinds.NONE in parts else kinds.T_UNION
     base = expr.value if isinstance(expr, cst.Subscript) else expr
     if not isinstance(base, (cst.Name, cst.Attribute)):
-        return "unknown"
+        return kinds.UNKNOWN
     names = _qualnames(file, base)
     for name in names:
         if name in TENSOR_NAMES or name.endswith(".Tensor"):
-            return "Tensor"
+            return kinds.TENSOR
         if name in SCALARS:
             return SCALARS[name]
         if name in CONTAINERS:
             return CONTAINERS[name]
         if name in UNSUPPORTED_ANNOTATIONS:
             return "unsupported:" + UNSUPPORTED_ANNOTATIONS[name]
-    return "unknown"
+    return kinds.UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -89,7 +86,7 @@ class Param:
 def parameters(function: "FunctionInfo") -> list[cst.Param]:
     node = function.node
     params = list(node.params.posonly_params) + list(node.params.params) + list(node.params.kwonly_params)
-    if function.class_name is not None and "staticmethod" not in function.decorators and params:
+    if function.takes_self:
         params = params[1:]
     return params
 
@@ -156,7 +153,7 @@ def param_types(function: "FunctionInfo") -> dict[str, Param]:
     found = {}
     for param in parameters(function):
         if param.annotation is None:
-            found[param.name.value] = Param(param.name.value, "Tensor", False, param)
+            found[param.name.value] = Param(param.name.value, kinds.TENSOR, False, param)
         else:
             kind = annotation_kind(param.annotation.annotation, function.file)
             found[param.name.value] = Param(param.name.value, kind, True, param)

@@ -6,6 +6,7 @@ from typing import Optional
 import libcst as cst
 from libcst.metadata import GlobalScope
 
+from tsl.frontend import kinds
 from tsl.frontend.source import SourceFile
 
 TENSOR_FACTORIES = {
@@ -34,7 +35,7 @@ def literal_kind(expr: Optional[cst.BaseExpression], file: SourceFile) -> Option
     if isinstance(expr, cst.Name) and expr.value in ("True", "False"):
         return "bool"
     if isinstance(expr, cst.Name) and expr.value == "None":
-        return "None"
+        return kinds.NONE
     if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, (cst.Minus, cst.Plus)):
         return literal_kind(expr.expression, file)
     if isinstance(expr, cst.BinaryOperation):
@@ -43,13 +44,13 @@ def literal_kind(expr: Optional[cst.BaseExpression], file: SourceFile) -> Option
             return "float" if "float" in (left, right) or isinstance(expr.operator, cst.Divide) else "int"
         return None
     if isinstance(expr, (cst.Tuple,)):
-        return "tuple"
+        return kinds.TUPLE
     if isinstance(expr, (cst.List, cst.ListComp)):
-        return "list"
+        return kinds.LIST
     if isinstance(expr, (cst.Dict, cst.DictComp)):
-        return "dict"
+        return kinds.DICT
     if isinstance(expr, (cst.Set, cst.SetComp)):
-        return "set"
+        return kinds.SET
     if isinstance(expr, cst.Call):
         return call_literal_kind(file.qualified_names(expr.func))
     return None
@@ -58,7 +59,7 @@ def literal_kind(expr: Optional[cst.BaseExpression], file: SourceFile) -> Option
 def call_literal_kind(names: set[str]) -> Optional[str]:
     """literal_kind of a call, from the qualified names of what it calls."""
     if names & TENSOR_FACTORIES:
-        return "Tensor"
+        return kinds.TENSOR
     if "logging.getLogger" in names:
         return "Logger"
     return None
@@ -87,7 +88,7 @@ def global_kind(file: SourceFile, name: cst.Name) -> Optional[str]:
     referents = accesses[0].referents
     if not referents:
         return None
-    kinds = set()
+    found = set()
     for assignment in referents:
         if not isinstance(assignment.scope, GlobalScope) or not isinstance(assignment.node, cst.Name):
             return None
@@ -95,5 +96,5 @@ def global_kind(file: SourceFile, name: cst.Name) -> Optional[str]:
         kind = literal_kind(value, file) if plain else None
         if kind is None:
             return None
-        kinds.add(kind)
-    return kinds.pop() if len(kinds) == 1 else "value"
+        found.add(kind)
+    return found.pop() if len(found) == 1 else "value"

@@ -4,6 +4,7 @@ import libcst as cst
 
 from tsl.frontend.reads import COMPILED_BODIES, GLOBAL_DEFINITIONS
 from tsl.fix import toolkit
+from tsl.frontend import kinds
 from tsl.model.values import global_kind, literal_kind
 from tsl.rules.base import Invalid, Rule, Valid
 
@@ -130,7 +131,7 @@ class MissingTypeHint(Rule):
             return
         params = list(node.params.posonly_params) + list(node.params.params) + list(node.params.kwonly_params)
         function = self.ctx.function
-        if function.class_name is not None and "staticmethod" not in function.decorators and params:
+        if function.takes_self:
             params = params[1:]
         for param in params:
             if param.annotation is not None:
@@ -177,7 +178,7 @@ class MissingTypeHint(Rule):
         spelling = toolkit.Spelling(file)
         name = param.name.value
         start = toolkit.span(file, param.name)[1]
-        if kind[0] not in ("List", "Dict"):
+        if kind[0] not in kinds.MUTABLE:
             annotation = toolkit.render(kind, spelling)
             edit = toolkit.edit_between(file, start, toolkit.span(file, param.default, outer=True)[0], f": {annotation} = ")
             return toolkit.fix(f"annotate {name}: {annotation}", [edit, *spelling.import_edits()])

@@ -108,7 +108,7 @@ class NonTensorArgument(Rule):
         if name is not None and owner is not None:
             method = program.method(owner, name)
             if method is not None:
-                return (method, 0) if "staticmethod" not in method.decorators else (None, 0)
+                return (method, 0) if method.takes_self else (None, 0)
             attrs = attributes(program, owner)
             values = attrs.values.get(name, [])
             targets = {id(v.target): v.target for v in values if v.kind == "module" and v.target is not None}

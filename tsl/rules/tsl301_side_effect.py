@@ -258,7 +258,7 @@ class SideEffect(Rule):
             if owner is None or not self.ctx.program.is_module(owner):
                 return None
         params = list(node.params.posonly_params) + list(node.params.params) + list(node.params.kwonly_params)
-        if function.class_name is not None and "staticmethod" not in function.decorators:
+        if function.takes_self:
             params = params[1:]
         if isinstance(node.params.star_arg, cst.Param) or node.params.star_kwarg is not None or any(
             p.annotation is None for p in params

@@ -2,6 +2,8 @@ import libcst as cst
 
 from tsl.frontend.reads import COMPILED_BODIES, GLOBAL_DEFINITIONS, INIT_ATTRIBUTES
 from tsl.fix import toolkit
+from tsl.frontend import kinds
+from tsl.model.index import CLASS_METHOD
 from tsl.model.values import global_kind, literal_kind
 from tsl.rules.base import Invalid, Rule, Valid
 
@@ -192,19 +194,16 @@ class ExternalGlobal(Rule):
         statement = toolkit.top_level_statement(file, defined)
         if statement is None or not isinstance(statement, cst.SimpleStatementLine):
             return None
-        kind = toolkit.value_type(file, value)
-        if kind is None and literal_kind(value, file) == "Tensor":
-            kind = ("Tensor",)
+        kind = toolkit.value_type(file, value) or kinds.certain_type(literal_kind(value, file))
         if kind is None:
             return None
         return self._final_fix(node, kind, statement) or self._parameter_fix(node, kind, statement)
 
     def _final_fix(self, node: cst.Name, kind: tuple, assignment: cst.CSTNode):
         file, function = self.ctx.file, self.ctx.function
-        if function.class_name is None or function.decorators & {"staticmethod", "builtins.staticmethod",
-                                                                  "classmethod", "builtins.classmethod"}:
+        if not function.takes_self or function.decorators & CLASS_METHOD:
             return None
-        if not _constant(kind) or node.value.startswith("_") or node.value in MODULE_ATTRIBUTES:
+        if not kinds.is_constant(kind) or node.value.startswith("_") or node.value in MODULE_ATTRIBUTES:
             return None
         klass = file.parent(file.parent(function.node))
         if not isinstance(klass, cst.ClassDef) or not isinstance(file.parent(klass), cst.Module):
@@ -237,12 +236,12 @@ class ExternalGlobal(Rule):
         return toolkit.fix(
             f"make {node.value} a Final class attribute and read it as {self_name}.{node.value}",
             [*edits, *spelling.import_edits()],
-            safe=kind[0] != "List",
+            safe=kind[0] != kinds.T_LIST,
         )
 
     def _parameter_fix(self, node: cst.Name, kind: tuple, assignment: cst.CSTNode):
         file, function = self.ctx.file, self.ctx.function.node
-        if kind[0] in ("List", "Dict"):
+        if kind[0] in kinds.MUTABLE:
             return None  # mutable defaults do not compile
         params = function.params
         if isinstance(params.star_arg, (cst.Param, cst.ParamStar)) or params.kwonly_params or params.star_kwarg:
@@ -265,16 +264,6 @@ class ExternalGlobal(Rule):
 
 
 MODULE_ATTRIBUTES = {"training", "forward", "dump_patches", "call_super_init", "T_destination"}
-
-
-def _constant(kind: tuple) -> bool:
-    if kind[0] in ("int", "float", "bool", "str"):
-        return True
-    if kind[0] == "Tuple":
-        return all(_constant(part) for part in kind[1:])
-    if kind[0] == "List":
-        return kind[1][0] in ("int", "float", "bool", "str")
-    return False
 
 
 def _class_binding(klass: cst.ClassDef, name: str, attributes: set[str]):
