@@ -1,4 +1,4 @@
-"""types._header_lines finds a def's header lines with a tokenizer; they must be what
+"""source.header_lines finds a def's header lines with a tokenizer; they must be what
 LibCST's positions say (def line, first line of the body) for every def it answers for."""
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from pathlib import Path
 import libcst as cst
 
 from tests.test_real_code import torchvision_models  # noqa: F401 (a fixture)
-from tsl.frontend.source import ParseFailure, parse_source
-from tsl.model.types import _header_lines
+from tsl.frontend.source import ParseFailure, header_lines, parse_source
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,7 +26,7 @@ def _mismatches(paths) -> tuple[int, list]:
             elif isinstance(statement, cst.ClassDef):
                 defs += [s for s in statement.body.body if isinstance(s, cst.FunctionDef)]
         for node in defs:
-            found = _header_lines(source, node)
+            found = header_lines(source, node)
             if found is None:
                 continue
             checked += 1

@@ -3,11 +3,17 @@ tsl.model.self_attributes, which production uses. tests/test_self_attributes.py 
 `read_assignments` in place of types._read_assignments and compares the two."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import libcst as cst
 
 from tsl.model.attribute_values import AttrValue, ClassAttributes, call_kind, reference_kind
 from tsl.model.types import _iter_nodes, _qualnames
 from tsl.model.values import literal_kind
+
+if TYPE_CHECKING:
+    from tsl.frontend.source import SourceFile
+    from tsl.model.program import Program
 
 
 def read_assignments(function, program, attrs: ClassAttributes, klass) -> list[str]:

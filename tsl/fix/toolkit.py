@@ -16,11 +16,10 @@ import libcst as cst
 from libcst.metadata import BuiltinScope, ComprehensionScope, GlobalScope
 
 from tsl.frontend import kinds
-from tsl.frontend.source import SourceFile
+from tsl.frontend.source import SourceFile, has_type_comment
 from tsl.finding import Edit, Fix
 
 NEWLINE = re.compile(r"\r\n|\r|\n")
-TYPE_COMMENT = re.compile(r"#\s*type:\s*\(")
 T = TypeVar("T")
 
 # -- guarding ----------------------------------------------------------------
@@ -223,12 +222,6 @@ def referents(file: SourceFile, name: cst.Name):
         if access.node is name:
             return access.referents
     return None
-
-
-def has_type_comment(file: SourceFile, function: cst.FunctionDef) -> bool:
-    position = file.position(function)
-    lines = file.lines[position.start.line - 1 : position.end.line]
-    return any(TYPE_COMMENT.search(line) for line in lines)
 
 
 def fix(description: str, edits: Iterable[Edit], safe: bool = True) -> Fix:

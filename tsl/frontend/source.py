@@ -482,6 +482,60 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
+def header_lines(file, node) -> Optional[tuple[int, int]]:
+    """(line of the def, line of its body's first statement), as positions would say, but from
+    a tokenizer over the header alone (generating positions costs a whole class's code)."""
+    if any(c in file.text for c in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\r"):
+        return None  # file.lines would not number lines as the tokenizer does
+    start, _ = file.def_start(node)
+    lines = file.lines
+    depth = 0
+    source = iter(line + "\n" for line in lines[start - 1:])
+    try:
+        for token in tokenize.generate_tokens(lambda: next(source, "")):
+            if token.type != tokenize.OP:
+                continue
+            if token.string in "([{":
+                depth += 1
+            elif token.string in ")]}":
+                depth -= 1
+            elif token.string == ":" and depth == 0:
+                row = start + token.start[0] - 1
+                rest = lines[row - 1][token.end[1]:].strip()
+                if rest and not rest.startswith("#"):
+                    return start, row  # def f(x): return x
+                for number in range(row + 1, len(lines) + 1):
+                    text = lines[number - 1].strip()
+                    if text.startswith("@"):  # a decorated def: positions start at the def
+                        for later in range(number + 1, len(lines) + 1):
+                            if lines[later - 1].lstrip().startswith(("def ", "async ", "class ")):
+                                return start, later
+                        return None
+                    if text and not text.startswith("#") and text != "\\":
+                        return start, number
+                return None
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return None
+    return None
+
+
+TYPE_COMMENT = re.compile(r"#\s*type:\s*\(")
+
+
+def has_type_comment(file: "SourceFile", node: cst.FunctionDef) -> bool:
+    """A `# type: (...) -> ...` comment in the def's header (its lines up to the body's first
+    statement): the compiler then reads the parameter types from it."""
+    if "type:" not in file.text or not TYPE_COMMENT.search(file.text):  # no need for positions
+        return False
+    found = header_lines(file, node)
+    if found is not None:
+        start, first = found
+    else:
+        position = file.position(node)
+        start, first = position.start.line, file.position(node.body).start.line
+    return any(TYPE_COMMENT.search(line) for line in file.lines[start - 1: first])
+
+
 def split_lines(text: str, keepends: bool = False) -> list[str]:
     """Lines as Python (and LibCST's positions) count them: only \\r\\n, \\r and \\n end a
     line; str.splitlines would also split at form feeds, \\x1c..\\x1e, \\x85 and \\u2028."""

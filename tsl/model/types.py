@@ -15,13 +15,13 @@ Everything here is conservative: "unknown" whenever it is not obvious.
 """
 from __future__ import annotations
 
-import tokenize
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
 import libcst as cst
 
 from tsl.frontend import kinds
+from tsl.frontend.source import has_type_comment
 from tsl.model.attribute_values import ClassAttributes
 from tsl.model.self_attributes import SelfAssignments, view_of
 
@@ -91,64 +91,9 @@ def parameters(function: "FunctionInfo") -> list[cst.Param]:
     return params
 
 
-def _header_lines(file, node) -> Optional[tuple[int, int]]:
-    """(line of the def, line of its body's first statement), as positions would say, but from
-    a tokenizer over the header alone (generating positions costs a whole class's code)."""
-    if any(c in file.text for c in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\r"):
-        return None  # file.lines would not number lines as the tokenizer does
-    start, _ = file.def_start(node)
-    lines = file.lines
-    depth = 0
-    source = iter(line + "\n" for line in lines[start - 1:])
-    try:
-        for token in tokenize.generate_tokens(lambda: next(source, "")):
-            if token.type != tokenize.OP:
-                continue
-            if token.string in "([{":
-                depth += 1
-            elif token.string in ")]}":
-                depth -= 1
-            elif token.string == ":" and depth == 0:
-                row = start + token.start[0] - 1
-                rest = lines[row - 1][token.end[1]:].strip()
-                if rest and not rest.startswith("#"):
-                    return start, row  # def f(x): return x
-                for number in range(row + 1, len(lines) + 1):
-                    text = lines[number - 1].strip()
-                    if text.startswith("@"):  # a decorated def: positions start at the def
-                        for later in range(number + 1, len(lines) + 1):
-                            if lines[later - 1].lstrip().startswith(("def ", "async ", "class ")):
-                                return start, later
-                        return None
-                    if text and not text.startswith("#") and text != "\\":
-                        return start, number
-                return None
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        return None
-    return None
-
-
-def has_type_comment(function: "FunctionInfo") -> bool:
-    file = function.file
-    if "type:" not in file.text:  # no need for positions
-        return False
-    found = _header_lines(file, function.node)
-    if found is not None:
-        start, first = found
-    else:
-        position = file.position(function.node)
-        body = function.node.body
-        start = position.start.line
-        first = file.position(body).start.line if body is not None else position.end.line
-    for line in file.lines[start - 1: first + 1]:
-        if "# type:" in line.replace("#type:", "# type:"):
-            return True
-    return False
-
-
 def param_types(function: "FunctionInfo") -> dict[str, Param]:
     """Each parameter's type as the compiler sees it ({} when a # type: comment types them)."""
-    if has_type_comment(function):
+    if has_type_comment(function.file, function.node):
         return {}
     found = {}
     for param in parameters(function):

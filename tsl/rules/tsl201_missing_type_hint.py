@@ -1,14 +1,11 @@
-import re
-
 import libcst as cst
 
 from tsl.frontend.reads import COMPILED_BODIES, GLOBAL_DEFINITIONS
 from tsl.fix import toolkit
 from tsl.frontend import kinds
+from tsl.frontend.source import has_type_comment
 from tsl.model.values import global_kind, literal_kind
 from tsl.rules.base import Invalid, Rule, Valid
-
-TYPE_COMMENT = re.compile(r"#\s*type:\s*\(")
 
 
 class MissingTypeHint(Rule):
@@ -127,7 +124,7 @@ class MissingTypeHint(Rule):
     def check_function(self, node: cst.FunctionDef) -> None:
         self.unannotated: dict[str, cst.Param] = {}
         self.reported: set[str] = set()
-        if self._has_type_comment(node):
+        if has_type_comment(self.ctx.file, node):
             return
         params = list(node.params.posonly_params) + list(node.params.params) + list(node.params.kwonly_params)
         function = self.ctx.function
@@ -199,13 +196,6 @@ class MissingTypeHint(Rule):
         if isinstance(default, cst.Name) and default.value not in ("True", "False", "None"):
             return global_kind(self.ctx.file, default)
         return literal_kind(default, self.ctx.file)
-
-    def _has_type_comment(self, node: cst.FunctionDef) -> bool:
-        if not TYPE_COMMENT.search(self.ctx.file.text):  # no need for positions (tsl.run.pipeline: speed)
-            return False
-        position = self.ctx.file.position(node)
-        lines = self.ctx.file.lines[position.start.line - 1 : position.end.line]
-        return any(TYPE_COMMENT.search(line) for line in lines)
 
 
 def _article(kind: str) -> str:
