@@ -669,7 +669,8 @@ _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
 def _self_targets(body: list) -> set[str]:
-    """As index._SelfTargets: NAME of each `self.NAME` assigned, outside nested defs and classes."""
+    """NAME of each `self.NAME` assigned (=, annotated with a value, augmented, a for target),
+    unpacking included, outside nested defs and classes."""
     names: set[str] = set()
     targets: list = []
     stack = list(body)
