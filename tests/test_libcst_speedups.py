@@ -18,7 +18,7 @@ import libcst as cst
 import pytest
 
 import tsl.run.pipeline as pipeline
-from reference_engine import entry_keys
+from tests.reference.engine import entry_keys
 from tsl.config import Config
 from tsl.discovery import discover
 from tsl.frontend import libcst_speedups as speedups

@@ -175,8 +175,6 @@ def cpython_failure(text: str) -> "ParseFailure":
         _compile(text, "<tsl>")
     except SyntaxError as exc:
         return ParseFailure(f"syntax error ({version}): {exc.msg}", exc.lineno or 1, exc.offset or 1)
-    except RecursionError:
-        return ParseFailure(f"cannot parse ({version}): the code is nested too deeply")
     except _REJECTED as exc:
         return ParseFailure(f"cannot parse ({version}): {exc or type(exc).__name__}")
     return ParseFailure(f"cannot parse ({version})")
