@@ -10,7 +10,7 @@ from tsl.frontend.source import SourceFile
 from tsl.frontend.walk import children, iter_nodes
 from tsl.model.emission import dead_nodes
 from tsl.model.index import SCRIPT, SCRIPT_WORD, ClassInfo, FileIndex, FunctionInfo
-from tsl.run.detached import DetachedClassInfo, DetachedFunctionInfo, FileStub
+from tsl.run.detached import FileStub
 
 
 def decorator_names(file: SourceFile, node) -> set[str]:
@@ -187,12 +187,9 @@ def detach(index: FileIndex) -> FileIndex:
     stub = FileStub(index.file.relpath, index.file.module_name, index.file.package)
     index.file = stub
     for function in index.functions.values():
-        function.__class__ = DetachedFunctionInfo
         function.node, function.file, function.dead = None, stub, None
     for klass in index.classes.values():
-        klass.__class__ = DetachedClassInfo
         klass.node, klass.file = None, stub
         for method in klass.methods.values():
-            method.__class__ = DetachedFunctionInfo
             method.node, method.file, method.dead = None, stub, None
     return index

@@ -12,6 +12,7 @@ from tsl.frontend.source import SourceFile
 from tsl.model.index import FunctionInfo
 from tsl.model.program import Compiled, Program
 from tsl.model.self_attributes import view_of
+from tsl.model.types import param_types, parameters
 
 
 @dataclass
@@ -27,6 +28,28 @@ class RuleContext:
     @property
     def function(self) -> FunctionInfo:
         return self.compiled.function
+
+    @property
+    def dead(self) -> set[int]:
+        """The ids of the nodes of this function that the compiler does not emit."""
+        return self.program.dead(self.compiled.function)
+
+    def node(self, info):
+        """The LibCST node of a class or function of any checked file, its file parsed on first use
+        (None only when LibCST rejects that file; never for this file's own)."""
+        return self.program.node(info)
+
+    def class_body(self, klass) -> list[cst.CSTNode]:
+        """The statements of any checked class (its file parsed on first use); [] when LibCST rejects that file."""
+        node = self.program.node(klass)
+        return list(node.body.body) if node is not None else []
+
+    def signature(self, function: FunctionInfo) -> tuple[list[cst.Param], dict]:
+        """A function of any checked file: its parameters (not self) and their types (types.param_types);
+        ([], {}) when LibCST rejects its file."""
+        if self.program.node(function) is None:
+            return [], {}
+        return parameters(function), param_types(function)
 
     def attribute_names(self, klass: cst.ClassDef) -> set[str]:
         """Every NAME of an `x.NAME` in a top-level class's body, its methods' decorators and

@@ -22,7 +22,7 @@ class _Dispatcher(cst.CSTVisitor):
         self.table = table
         self.by_type: dict[type, list] = {}
         self.ctx = ctx
-        self.dead = ctx.compiled.function.dead
+        self.dead = ctx.dead
         self.dead_depth = 0
 
     def on_visit(self, node: cst.CSTNode) -> bool:

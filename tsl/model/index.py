@@ -40,12 +40,12 @@ def is_torch_module_base(name: str) -> bool:
 
 @dataclass(eq=False)
 class FunctionInfo:
-    node: cst.FunctionDef
-    file: SourceFile
+    node: Optional[cst.FunctionDef]  # None until its file is parsed: Program.node()
+    file: SourceFile  # a FileStub until then
     name: str
     class_name: Optional[str]
     decorators: set[str]
-    dead: set[int]  # ids of nodes the compiler does not emit
+    dead: Optional[set[int]]  # ids of nodes the compiler does not emit: Program.dead()
     self_calls: list[str] = field(default_factory=list)  # self.m(...) in emitted code
     global_calls: list = field(default_factory=list)  # absolute names called (sets; sorted tuples from ast_index)
     line: int = 0  # where the def starts (1-based line, 1-based column)
@@ -82,7 +82,7 @@ class FunctionInfo:
 
 @dataclass(eq=False)
 class ClassInfo:
-    node: cst.ClassDef
+    node: Optional[cst.ClassDef]  # None until its file is parsed: Program.node()
     file: SourceFile
     name: str
     absname: str

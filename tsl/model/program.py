@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Protocol
 
 from tsl.model.index import SCRIPT, ClassInfo, FileIndex, FunctionInfo, is_torch_module_base
 from tsl.finding import Step
@@ -35,11 +35,21 @@ class Compiled:
     chains: dict[tuple[str, str], Chain] = field(default_factory=dict)  # entry -> shortest chain
 
 
-class Program:
-    """All checked files, resolved against each other."""
+class Parser(Protocol):
+    """Parses a checked file on demand and gives its index entries their nodes (tsl.run.trees.Hydrator)."""
 
-    def __init__(self, indexes: Iterable[FileIndex]):
+    def source(self, relpath: str): ...
+
+
+class Program:
+    """All checked files, resolved against each other.
+
+    An index entry of another file may have no LibCST node yet: node(), source() and
+    dead() parse its file through `parser`, set by the run."""
+
+    def __init__(self, indexes: Iterable[FileIndex], parser: Optional[Parser] = None):
         self.indexes = list(indexes)
+        self.parser = parser
         self.symbols: dict[str, object] = {}
         for index in self.indexes:
             prefix = f"{index.file.module_name}." if index.file.module_name else ""
@@ -48,6 +58,35 @@ class Program:
             for name, klass in index.classes.items():
                 self.symbols.setdefault(prefix + name, klass)
         self._module_cache: dict[int, bool] = {}
+
+    # -- nodes -----------------------------------------------------------
+    def source(self, info):
+        """The parsed SourceFile of an index entry (FileIndex, ClassInfo, FunctionInfo); None when LibCST rejects it."""
+        from tsl.frontend.source import ParseFailure, SourceFile
+
+        if self.parser is None:
+            return info.file if isinstance(info.file, SourceFile) else None
+        try:
+            return self.parser.source(info.file.relpath)
+        except ParseFailure:  # CPython parses it, LibCST does not: nothing to look at
+            return None
+
+    def node(self, info):
+        """The LibCST node of a ClassInfo or FunctionInfo, its file parsed on first use; None when it cannot be."""
+        if info.node is None:
+            self.source(info)
+        return info.node
+
+    def dead(self, function: FunctionInfo) -> set[int]:
+        """The ids of the nodes in function that the compiler does not emit."""
+        if function.dead is None:
+            node = self.node(function)
+            if node is None:
+                return set()
+            from tsl.model.emission import dead_nodes
+
+            function.dead = dead_nodes(node.body, function.file.qualified_names)
+        return function.dead
 
     # -- classes ---------------------------------------------------------
     def lookup(self, names: Iterable[str]):

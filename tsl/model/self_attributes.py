@@ -53,6 +53,8 @@ class AstView:
 
 def view_of(file) -> Optional[AstView]:
     """The file's AstView (made once per parsed file), or None when CPython rejects it."""
+    if file is None:
+        return None
     found = file.__dict__.get("_tsl_ast_view", False)
     if found is False:
         tree, file.cpython_tree = file.cpython_tree or cpython_parse(file.text), None
@@ -167,9 +169,9 @@ class SelfAssignments:
                 and value.func.value.id == "self" and self.klass is not None):
             return None
         helper = self.program.method(self.klass, value.func.attr)
-        if helper is None or helper.node is None:
+        if helper is None:
             return None
-        view = view_of(helper.file)
+        view = view_of(self.program.source(helper))
         found = view.method(helper) if view is not None else None
         if found is None:
             return None

@@ -223,8 +223,9 @@ def _static_guard(program, owner, test) -> bool:
     return False
 
 
-def _class_level(klass: "ClassInfo", attrs: ClassAttributes) -> None:
-    for statement in klass.node.body.body:
+def _class_level(klass: "ClassInfo", attrs: ClassAttributes, program: "Program") -> None:
+    node = program.node(klass)
+    for statement in node.body.body if node is not None else ():
         if isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
                 targets = []
@@ -259,7 +260,7 @@ def attributes(program: "Program", klass: "ClassInfo") -> ClassAttributes:
     attrs = ClassAttributes()
     mro = program.mro(klass)
     for current in mro:
-        _class_level(current, attrs)
+        _class_level(current, attrs, program)
     # bases outside the checked files (other than nn.Module itself) may set attributes
     for current in mro:
         for names in current.bases:
@@ -280,7 +281,7 @@ def attributes(program: "Program", klass: "ClassInfo") -> ClassAttributes:
                 queue.append(helper)
     for current in mro:
         for method in current.methods.values():
-            if id(method) in seen or method.node is None:
+            if id(method) in seen or program.node(method) is None:
                 continue
             for name in method.self_assigned:  # from the index: the body may not be parsed (blank.py)
                 attrs.elsewhere.setdefault(name, set()).add(method.name)
@@ -291,7 +292,7 @@ def attributes(program: "Program", klass: "ClassInfo") -> ClassAttributes:
 def _read_assignments(function: "FunctionInfo", program: "Program", attrs: ClassAttributes, klass) -> list[str]:
     """Add what function assigns to self to attrs; the self.* methods it calls (helpers).
     Read from CPython's tree (blank.py leaves the body out of LibCST's)."""
-    view = view_of(function.file)
+    view = view_of(program.source(function))
     found = view.method(function) if view is not None else None
     if found is None:  # not a method of the file's index (that tree built it): unknown
         attrs.complete = False

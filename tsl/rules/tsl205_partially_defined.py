@@ -15,7 +15,7 @@ def flow_issues(rule: Rule, node: cst.FunctionDef):
         if ctx.function.class_name is not None:
             params.add("self")
         cache.clear()
-        cache[key] = Flow(node, params, ctx.function.dead).issues
+        cache[key] = Flow(node, params, ctx.dead).issues
     return cache[key]
 
 

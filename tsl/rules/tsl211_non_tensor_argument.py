@@ -3,7 +3,7 @@ import libcst as cst
 from tsl.frontend.reads import COMPILED_BODIES, INIT_ATTRIBUTES
 from tsl.model.index import FunctionInfo
 from tsl.frontend.walk import statements
-from tsl.model.types import attributes, param_types, parameters, self_attribute
+from tsl.model.types import attributes, self_attribute
 from tsl.rules.base import Invalid, Rule, Valid
 
 LITERALS = {
@@ -74,12 +74,11 @@ class NonTensorArgument(Rule):
         if any(arg.star for arg in node.args):
             return
         callee, offset = self._callee(node.func)
-        if callee is None or callee.ignored or callee.node is None:
+        if callee is None or callee.ignored:
             return
-        types = param_types(callee)
+        params, types = self.ctx.signature(callee)
         if not types:
             return
-        params = parameters(callee)
         positional = [a for a in node.args if a.keyword is None]
         for i, arg in enumerate(node.args):
             if arg.keyword is None:

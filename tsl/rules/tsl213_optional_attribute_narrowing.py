@@ -12,9 +12,7 @@ def optional_attributes(rule: Rule) -> set[str]:
         return set()
     found = set()
     for klass in rule.ctx.program.mro(owner):
-        if klass.node is None:
-            continue
-        for statement in klass.node.body.body:
+        for statement in rule.ctx.class_body(klass):
             if isinstance(statement, cst.SimpleStatementLine):
                 for small in statement.body:
                     if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):

@@ -47,13 +47,13 @@ class ScriptClassInheritance(Rule):
 
     def check_function(self, node: cst.FunctionDef) -> None:
         owner = self.ctx.compiled.owner
-        if owner is None or owner.node is None or self.ctx.program.is_module(owner):
+        if owner is None or self.ctx.program.is_module(owner):
             return
-        first = next((s for s in owner.node.body.body if isinstance(s, cst.FunctionDef)), None)
+        first = next((s for s in self.ctx.class_body(owner) if isinstance(s, cst.FunctionDef)), None)
         if first is not node:
             return
         bases = [self.ctx.program.lookup(names) for names in owner.bases]
         user = [b for b in bases if isinstance(b, ClassInfo) and b is not owner]
         if user:
-            self.report(owner.node.name, message=f"TorchScript class '{owner.name}' inherits from "
+            self.report(self.ctx.node(owner).name, message=f"TorchScript class '{owner.name}' inherits from "
                                                  f"'{user[0].name}'; only object is allowed")

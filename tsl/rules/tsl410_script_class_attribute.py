@@ -49,20 +49,21 @@ class ScriptClassAttribute(Rule):
     def check_function(self, node: cst.FunctionDef) -> None:
         owner = self.ctx.compiled.owner
         self.class_values: set[str] = set()
-        if owner is None or owner.node is None or self.ctx.program.is_module(owner) or not owner.is_plain and \
+        if owner is None or self.ctx.program.is_module(owner) or not owner.is_plain and \
                 not owner.decorators:
             return
         if owner.bases:
             return
         assigned = set()
         init = owner.methods.get("__init__")
-        if init is not None and init.node is not None:
-            for sub in _iter(init.node.body):
+        init_node = self.ctx.node(init) if init is not None else None
+        if init_node is not None:
+            for sub in _iter(init_node.body):
                 if isinstance(sub, cst.AssignTarget) or isinstance(sub, cst.AnnAssign):
                     name = self_attribute(sub.target)
                     if name:
                         assigned.add(name)
-        for statement in owner.node.body.body:
+        for statement in self.ctx.class_body(owner):
             if isinstance(statement, cst.SimpleStatementLine):
                 for small in statement.body:
                     if isinstance(small, cst.Assign):

@@ -75,9 +75,9 @@ class InvalidConstant(Rule):
 
     def check_function(self, node: cst.FunctionDef) -> None:
         owner = self.ctx.compiled.owner
-        if owner is None or self.ctx.function.name != "forward" or owner.node is None:
+        if owner is None or self.ctx.function.name != "forward":
             return
-        if "forward" not in owner.methods or owner.methods["forward"].node is not node:
+        if "forward" not in owner.methods or self.ctx.node(owner.methods["forward"]) is not node:
             return
         program = self.ctx.program
         if not program.is_module(owner):

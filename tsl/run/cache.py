@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from tsl.result import Result
 
 CACHE_DIR = ".tsl_cache"
-FORMAT = 1
+FORMAT = 2
 KEEP_RESULTS = 8
 KEEP_BUILDS = 4
 _PROTOCOL = 5
@@ -51,8 +51,7 @@ _ALLOWED = {
     ("tsl.model.index", "ClassInfo"),
     ("tsl.model.program", "EntryPoint"),
     ("tsl.run.summaries", "FileReport"), ("tsl.run.checking", "FileCheck"), ("tsl.run.recording", "Recorded"),
-    ("tsl.run.detached", "FileStub"), ("tsl.run.detached", "DetachedFunctionInfo"),
-    ("tsl.run.detached", "DetachedClassInfo"),
+    ("tsl.run.detached", "FileStub"),
     ("tsl.run.records", "FileKey"), ("tsl.run.records", "CachedCheck"),
 }
 

@@ -1,81 +1,27 @@
 """Indexes without their LibCST nodes (picklable), and giving them their nodes back."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
-
-from tsl.model.index import ClassInfo, FunctionInfo
-from tsl.frontend.source import ParseFailure
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tsl.run.trees import Hydrator
     from tsl.model.index import FileIndex
 
 
 class FileStub:
-    """The SourceFile of a detached index: path and module, the rest on demand.
+    """The SourceFile of a detached index: its path and module only (Program.source() parses it)."""
 
-    Any other attribute (text, module, position(), qualified_names(), ...)
-    parses the file in this process first (see Hydrator)."""
+    __slots__ = ("relpath", "module_name", "package")
 
     def __init__(self, relpath: str, module_name: str, package: str):
         self.relpath = relpath
         self.module_name = module_name
         self.package = package
 
-    def __getattr__(self, name: str):
-        if name.startswith("__") or _HYDRATOR is None:
-            raise AttributeError(name)
-        return getattr(_HYDRATOR.source(self.relpath), name)
-
     def __getstate__(self):
         return (self.relpath, self.module_name, self.package)
 
     def __setstate__(self, state) -> None:
         self.relpath, self.module_name, self.package = state
-
-
-def _lazy(name: str):
-    def get(self):
-        value = self.__dict__[name]
-        if value is None and _HYDRATOR is not None:
-            try:
-                _HYDRATOR.source(self.__dict__["file"].relpath)
-            except ParseFailure:  # CPython parses it, LibCST does not: nothing to look at
-                return None
-            value = self.__dict__[name]
-        return value
-
-    def set(self, value) -> None:
-        self.__dict__[name] = value
-
-    return property(get, set)
-
-
-def _lazy_dead(self):
-    """What the compiler does not emit in this function: computed on first use (it needs the scopes)."""
-    dead = self.__dict__["dead"]
-    if dead is None:
-        node = self.node
-        if node is not None:
-            from tsl.model.emission import dead_nodes
-
-            dead = self.__dict__["dead"] = dead_nodes(node.body, self.__dict__["file"].qualified_names)
-    return dead
-
-
-def _set_dead(self, value) -> None:
-    self.__dict__["dead"] = value
-
-
-class DetachedFunctionInfo(FunctionInfo):
-    """A FunctionInfo without its node; the node comes back on first use (in a process that runs rules)."""
-
-    node = _lazy("node")
-    dead = property(_lazy_dead, _set_dead)
-
-
-class DetachedClassInfo(ClassInfo):
-    node = _lazy("node")
 
 
 Nodes = dict  # nodes_by_line(): {(class or "", function or "", line of the def): node}
@@ -120,11 +66,3 @@ def dry(index: "FileIndex") -> None:
         klass.__dict__.update(node=None, file=stub)
         for method in klass.methods.values():
             method.__dict__.update(node=None, dead=None, file=stub)
-
-
-_HYDRATOR: Optional["Hydrator"] = None
-
-
-def use_hydrator(hydrator: Optional["Hydrator"]) -> None:
-    global _HYDRATOR
-    _HYDRATOR = hydrator

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Optional
 from tsl.frontend.source import ParseFailure, decode
 from tsl.finding import Finding
 
-from tsl.run.detached import DetachedClassInfo, DetachedFunctionInfo, FileStub
+from tsl.run.detached import FileStub
 from tsl.run.plan import digest_of
 
 if TYPE_CHECKING:
@@ -47,12 +47,6 @@ def summarize(item: "Input", data: bytes, config: "Config") -> FileReport:
 
             report.file_findings.append(engine.parse_error_finding(item.relpath, failure))
         return report
-    for function in index.functions.values():
-        function.__class__ = DetachedFunctionInfo
-    for klass in index.classes.values():
-        klass.__class__ = DetachedClassInfo
-        for method in klass.methods.values():
-            method.__class__ = DetachedFunctionInfo
     report.index = index
     return report
 

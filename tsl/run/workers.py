@@ -10,7 +10,6 @@ from tsl.frontend.libcst_speedups import libcst_speedups
 from tsl.model.program import Program
 
 from tsl.lint.engine import reads_of
-from tsl.run.detached import use_hydrator
 from tsl.run.checking import FileCheck, check_file
 from tsl.run.memory import quiet_collector
 from tsl.run.plan import plans_of, without_calls
@@ -51,7 +50,7 @@ class Local:
     def checks(self, program: "Program", tasks: list["FileTask"], sizes: list[int]) -> list[FileCheck]:
         indexes = {index.file.relpath: index for index in program.indexes}
         hydrator = Hydrator(indexes, self.inputs, self.trees, self.blank)
-        use_hydrator(hydrator)
+        program.parser = hydrator
         hydrator.plans = plans_of(program, tasks, reads_of(self.config))
         results: list = [None] * len(tasks)
         quiet_collector()
@@ -62,7 +61,7 @@ class Local:
         finally:
             gc.unfreeze()
             hydrator.close()
-            use_hydrator(None)
+            program.parser = None
 
     def close(self, now: bool = False) -> None:
         self.trees = Trees(0)
@@ -96,9 +95,8 @@ def _serve(conn, config: "Config", inputs: dict, budget: int, blank: bool) -> No
                 reply = ("ok", number, summary_task(*task, inputs, config))
             elif kind == "program":
                 indexes, plans = pickle_loads(message[1])
-                program = Program(indexes)
                 hydrator = Hydrator({i.file.relpath: i for i in indexes}, inputs, local.trees, blank)
-                use_hydrator(hydrator)
+                program = Program(indexes, parser=hydrator)
                 hydrator.plans = plans
                 quiet_collector()
                 continue
