@@ -285,6 +285,9 @@ def _settles(root: Path, files: list[tuple[str, bytes]], unsafe: bool) -> None:
     assert not again, f"a second --fix changed {sorted(again)}"
     assert second.passes == 1
     assert sorted(map(repr, second.result.findings)) == sorted(map(repr, first.result.findings))
+    # the passes reuse what did not change: the findings are those of a check from scratch
+    fresh = check(inputs(fixed), Config(root=root), blank=False)
+    assert sorted(map(repr, fresh.findings)) == sorted(map(repr, first.result.findings))
 
 
 @pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
@@ -296,3 +299,27 @@ def test_a_second_fix_changes_nothing(folder: Path, files: list, unsafe: bool):
 @pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
 def test_a_second_fix_changes_nothing_on_rule_examples(tmp_path: Path, unsafe: bool):
     _settles(tmp_path, _rule_examples(), unsafe)
+
+
+def test_a_pass_rechecks_only_what_the_last_one_changed(tmp_path: Path, monkeypatch):
+    import tsl.run.workers as workers
+
+    checked: list = []
+    real = workers.check_file
+
+    def counting(program, hydrator, config, task):
+        checked.append(task.relpath)
+        return real(program, hydrator, config, task)
+
+    monkeypatch.setattr(workers, "check_file", counting)
+    helper = "import time\n\n\ndef stamp(x):\n    time.sleep(0)  # fixable\n    return x\n"
+    net = "import torch\nfrom torch import nn\nfrom helper import stamp\n\n\nclass Net(nn.Module):\n" \
+          "    def forward(self, x):\n        return stamp(x)\n"
+    other = "import torch\n\n\n@torch.jit.script\ndef clean(x: torch.Tensor):\n    return x\n"
+    files = {"helper.py": helper, "net.py": net, "other.py": other}
+    run = fix_inputs([Input(path=tmp_path / name, relpath=name, data=text.encode()) for name, text in files.items()],
+                     Config(root=tmp_path))
+    assert run.passes == 2 and [state.input.relpath for state in run.changed] == ["helper.py"]
+    assert sorted(checked[:3]) == ["helper.py", "net.py", "other.py"]
+    # the second pass: the file the first one changed, and net.py, whose check read it; not other.py
+    assert sorted(checked[3:]) == ["helper.py", "net.py"]
