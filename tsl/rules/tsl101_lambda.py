@@ -91,7 +91,7 @@ class Lambda(Rule):
     )
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
-        self.report(node, fix=self._fix(node))
+        self.report(node, fix=lambda: self._fix(node))
 
     @classmethod
     def fixable(cls) -> bool:
