@@ -275,3 +275,49 @@ def test_a_fix_that_drops_a_comment_is_never_applied():
     assert new == text and not applied and not deferred
     new, applied, _ = apply_fixes(text, [_fix((1, 1, 1, 14, "x = 2  # note"))])
     assert new == "x = 2  # note\n" and applied
+
+
+# -- fixes are built only when asked for -------------------------------------------------
+
+LAMBDA = """import torch
+
+
+@torch.jit.script
+def f(x: torch.Tensor):
+    g = lambda a: a * 2
+    return g(x)
+"""
+
+
+def test_fixes_are_built_only_when_the_run_wants_them(tmp_path: Path, monkeypatch):
+    from tsl.rules.tsl101_lambda import Lambda
+    from tsl.run import check
+
+    built = []
+    real = Lambda._fix
+    monkeypatch.setattr(Lambda, "_fix", lambda self, node: built.append(node) or real(self, node))
+    inputs = [Input(path=tmp_path / "f.py", relpath="f.py", data=LAMBDA.encode())]
+    without = check(inputs, Config(root=tmp_path, fixes=False))
+    assert not built and [f.code for f in without.findings] == ["TSL101"]
+    assert without.findings[0].fix is None
+    found = check(inputs, Config(root=tmp_path))
+    assert len(built) == 1 and found.findings[0].fix is not None
+    assert [replace_fix(f) for f in found.findings] == without.findings
+
+
+def replace_fix(finding):
+    import dataclasses
+
+    return dataclasses.replace(finding, fix=None)
+
+
+def test_text_output_builds_no_fix_and_json_after_it_still_carries_them(project: Path):
+    """The text run (cached) builds no fixes; a JSON run afterwards gets them (its own cache entries)."""
+    write(project, "f.py", LAMBDA)
+    text = tsl(project, "f.py")
+    assert text.returncode == 1 and b"TSL101" in text.stdout
+    for _ in range(2):  # cold, then from the cache
+        done = tsl(project, "f.py", "--format", "json")
+        report = json.loads(done.stdout)
+        fixes = [finding["fix"] for finding in report["findings"]]
+        assert fixes and all(fix is not None and fix["edits"] for fix in fixes), fixes

@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 import libcst as cst
+import pytest
 
 from helpers import strict_fixes  # noqa: F401 (autouse: a crashing fix builder fails these tests)
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -243,3 +244,82 @@ def test_the_command_leaves_files_without_findings_byte_identical(tmp_path: Path
                           capture_output=True, timeout=120)
     assert done.returncode == 0, done.stdout
     assert path.read_bytes() == data and path.stat().st_mtime == 1_000_000_000
+
+
+# -- settling: a second --fix changes nothing, on every fixture, example and rule example ----------------
+
+ROOT = Path(__file__).resolve().parents[1]
+# opt-in: TSL_FIX_SETTLE_CORPUS=/path/to/folder (e.g. /tmp/pb) also fixes a sample of its files
+CORPUS = os.environ.get("TSL_FIX_SETTLE_CORPUS")
+CORPUS_SAMPLE = int(os.environ.get("TSL_FIX_SETTLE_SAMPLE", "20"))
+
+
+def _folders() -> list:
+    folders = sorted({path.parent for path in (ROOT / "fixtures").rglob("*.py")}) + [ROOT / "examples"]
+    params = [pytest.param(folder, sorted(folder.glob("*.py")), id=str(folder.relative_to(ROOT))) for folder in folders]
+    if CORPUS:
+        files = sorted(Path(CORPUS).rglob("*.py"))
+        step = max(1, len(files) // CORPUS_SAMPLE)
+        params.append(pytest.param(Path(CORPUS), files[::step][:CORPUS_SAMPLE], id="corpus"))
+    return params
+
+
+def _rule_examples() -> list[tuple[str, bytes]]:
+    from helpers import examples_of
+    from tsl.rules.base import Invalid
+    from tsl.rules.catalog import all_rules
+
+    return [(f"example_{rule.code.lower()}_{index}.py", example.code.encode())
+            for rule in all_rules() for index, example in enumerate(examples_of(rule, Invalid))]
+
+
+def _settles(root: Path, files: list[tuple[str, bytes]], unsafe: bool) -> None:
+    def inputs(texts):
+        return [Input(path=root / name, relpath=name, data=data) for name, data in texts]
+
+    first = fix_inputs(inputs(files), Config(root=root), unsafe=unsafe)
+    assert first.converged
+    fixed = [(state.input.relpath, state.data()) for state in first.states]
+    second = fix_inputs(inputs(fixed), Config(root=root), unsafe=unsafe)
+    again = {state.input.relpath: state.current for state in second.changed}
+    assert not again, f"a second --fix changed {sorted(again)}"
+    assert second.passes == 1
+    assert sorted(map(repr, second.result.findings)) == sorted(map(repr, first.result.findings))
+    # the passes reuse what did not change: the findings are those of a check from scratch
+    fresh = check(inputs(fixed), Config(root=root), blank=False)
+    assert sorted(map(repr, fresh.findings)) == sorted(map(repr, first.result.findings))
+
+
+@pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
+@pytest.mark.parametrize("folder,files", _folders())
+def test_a_second_fix_changes_nothing(folder: Path, files: list, unsafe: bool):
+    _settles(folder, [(path.relative_to(folder).as_posix(), path.read_bytes()) for path in files], unsafe)
+
+
+@pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
+def test_a_second_fix_changes_nothing_on_rule_examples(tmp_path: Path, unsafe: bool):
+    _settles(tmp_path, _rule_examples(), unsafe)
+
+
+def test_a_pass_rechecks_only_what_the_last_one_changed(tmp_path: Path, monkeypatch):
+    import tsl.run.workers as workers
+
+    checked: list = []
+    real = workers.check_file
+
+    def counting(program, hydrator, config, task):
+        checked.append(task.relpath)
+        return real(program, hydrator, config, task)
+
+    monkeypatch.setattr(workers, "check_file", counting)
+    helper = "import time\n\n\ndef stamp(x):\n    time.sleep(0)  # fixable\n    return x\n"
+    net = "import torch\nfrom torch import nn\nfrom helper import stamp\n\n\nclass Net(nn.Module):\n" \
+          "    def forward(self, x):\n        return stamp(x)\n"
+    other = "import torch\n\n\n@torch.jit.script\ndef clean(x: torch.Tensor):\n    return x\n"
+    files = {"helper.py": helper, "net.py": net, "other.py": other}
+    run = fix_inputs([Input(path=tmp_path / name, relpath=name, data=text.encode()) for name, text in files.items()],
+                     Config(root=tmp_path))
+    assert run.passes == 2 and [state.input.relpath for state in run.changed] == ["helper.py"]
+    assert sorted(checked[:3]) == ["helper.py", "net.py", "other.py"]
+    # the second pass: the file the first one changed, and net.py, whose check read it; not other.py
+    assert sorted(checked[3:]) == ["helper.py", "net.py"]

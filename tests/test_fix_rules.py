@@ -87,3 +87,37 @@ def test_fix_offered(tmp_path: Path, name, code, body, expected):
     assert found, f"no {code} finding: {[(f.code, f.message) for f in result.findings]}"
     kinds = {"none" if f.fix is None else "safe" if f.fix.safe else "unsafe" for f in found}
     assert kinds == {expected}
+
+
+TRY_HEAD = "import warnings\nimport torch\nfrom torch import nn\n\n\nclass M(nn.Module):\n" \
+           "    def forward(self, x: torch.Tensor) -> torch.Tensor:\n        try:\n            x = x + 1\n"
+WARN = "warnings.warn('boom', RuntimeWarning)\n"
+GUARD = "if not torch.jit.is_scripting():\n"
+TRY_CASES = {  # the clause that holds the side effect
+    "except": "        except RuntimeError:\n",
+    "else": "        except RuntimeError:\n            pass\n        else:\n",
+    "finally": "        finally:\n",
+}
+
+
+@pytest.mark.parametrize("clause", sorted(TRY_CASES))
+def test_a_guarded_side_effect_in_a_try_clause_is_fixed_once(tmp_path: Path, clause):
+    """The guard the fix adds inside except/else/finally is dead code like anywhere else: TSL301 does not
+    fire again, so --fix settles in one pass. The try itself still fails (TSL103)."""
+    from tsl.run.fixing import fix_inputs
+
+    tail = "        return x\n"
+    code = TRY_HEAD + TRY_CASES[clause] + "            " + WARN + tail
+    fixed = TRY_HEAD + TRY_CASES[clause] + "            " + GUARD + "                " + WARN + tail
+    path = tmp_path / f"try_{clause}.py"
+    run = fix_inputs([Input(path=path, relpath=path.name, data=code.encode())], Config(root=tmp_path))
+    assert run.converged and run.passes == 2 and run.fixed == 1
+    assert run.states[0].current == fixed
+    assert [f.code for f in run.result.findings] == ["TSL103"]
+    again = fix_inputs([Input(path=path, relpath=path.name, data=fixed.encode())], Config(root=tmp_path))
+    assert again.passes == 1 and not again.changed
+    pytest.importorskip("torch")
+    import oracle
+
+    path.write_text(fixed, encoding="utf-8")
+    assert "try blocks aren't supported" in (oracle.script(path, "M", "module") or "")

@@ -138,6 +138,7 @@ def check(paths, select, ignore, extend_select, output_format, output, exit_zero
             sys.exit(fixing.exit)
         result = fixing.result
     else:
+        config.fixes = output_format in ("json", "sarif")  # the only outputs that show fixes
         result = run_check(inputs, config, jobs=jobs or _default_jobs(), cache=None if no_cache else _cache(config))
     if verifier is not None:
         verifier.run(result, quiet=quiet or output_format != "text")

@@ -33,6 +33,8 @@ class Config:
     source: Optional[Path] = None  # the pyproject.toml it came from
     raw: dict = field(default_factory=dict)
     target_version: Optional[str] = None  # torch version whose rule set applies (None: see tsl.versions)
+    # build the fixes findings carry; the command line turns it off where no output shows them
+    fixes: bool = True
 
     def enabled(self, code: str, extra_ignore: tuple[str, ...] = ()) -> bool:
         selected = [p for p in self.select + self.extend_select if code.startswith(p)]
@@ -45,7 +47,7 @@ class Config:
         from tsl.versions import target_version
 
         parts = [self.select, self.ignore, self.extend_select, sorted(self.per_file_ignores.items()),
-                 self.exclude, self.extend_exclude, target_version(self)]
+                 self.exclude, self.extend_exclude, target_version(self), self.fixes]
         return repr(parts)
 
 

@@ -450,8 +450,13 @@ def _scan_block(statements: list, truth_of_call, dead: set[int]) -> None:
             _scan_block(statement.body, truth_of_call, dead)
             if getattr(statement, "orelse", None):
                 _scan_block(statement.orelse, truth_of_call, dead)
-        elif isinstance(statement, ast.Try):
-            _scan_block(statement.body, truth_of_call, dead)
+        elif isinstance(statement, _TRY):
+            for part in (statement.body, *(handler.body for handler in statement.handlers), statement.orelse,
+                         statement.finalbody):
+                _scan_block(part, truth_of_call, dead)
+
+
+_TRY = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 
 
 def _scan_if(node: ast.If, truth_of_call, dead: set[int]) -> bool:

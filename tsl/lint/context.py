@@ -24,6 +24,7 @@ class RuleContext:
     findings: list = field(default_factory=list)
     compiled: Optional[Compiled] = None
     emitted: bool = True  # False inside code the compiler parses but never emits
+    fixes: bool = True  # build fixes (Config.fixes): False, findings carry none
 
     @property
     def function(self) -> FunctionInfo:

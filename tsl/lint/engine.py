@@ -81,7 +81,7 @@ def reads_of(config: Config) -> frozenset:
 
 
 def run_rules(file: SourceFile, program: Program, compiled: list[Compiled], config: Config) -> list[Finding]:
-    ctx = RuleContext(file=file, program=program)
+    ctx = RuleContext(file=file, program=program, fixes=config.fixes)
     rules = [rule(ctx) for rule in enabled_rules(config)]
     table = _dispatch_table(rules)
     for record in sorted(compiled, key=lambda c: c.function.line):

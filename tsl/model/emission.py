@@ -3,7 +3,9 @@
 torch.jit.script parses a whole function first (so syntax errors anywhere in it
 fail), then emits only live code: a branch that `torch.jit.is_scripting()` makes
 statically dead is skipped, and so is what follows an always-returning
-`if torch.jit.is_scripting():` block.
+`if torch.jit.is_scripting():` block. Every block of a `try` (body, handlers,
+else, finally) is scanned the same way: the compiler rejects the try itself
+(TSL103), and what else would fail there is judged as anywhere else.
 """
 from __future__ import annotations
 
@@ -92,8 +94,15 @@ def _scan_block(block: cst.CSTNode, qualnames: QualNames, dead: set[int]) -> Non
             orelse = getattr(statement, "orelse", None)
             if orelse is not None:
                 _scan_block(orelse.body, qualnames, dead)
-        elif isinstance(statement, cst.Try):
-            _scan_block(statement.body, qualnames, dead)
+        elif isinstance(statement, (cst.Try, cst.TryStar)):
+            for part in _try_parts(statement):
+                _scan_block(part, qualnames, dead)
+
+
+def _try_parts(node) -> list:
+    """The blocks of a try: body, handlers, else and finally (each scanned like any block)."""
+    parts = [node.body, *(handler.body for handler in node.handlers)]
+    return parts + [clause.body for clause in (node.orelse, node.finalbody) if clause is not None]
 
 
 def _scan_if(node: cst.If, qualnames: QualNames, dead: set[int]) -> bool:

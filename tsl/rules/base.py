@@ -4,7 +4,7 @@ from __future__ import annotations
 import inspect
 import textwrap
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional, Union
+from typing import TYPE_CHECKING, Callable, Optional, Union
 
 import libcst as cst
 
@@ -76,9 +76,11 @@ class Rule:
         pass
 
     def report(self, node: Union[cst.CSTNode, Span], message: Optional[str] = None, hint: Optional[str] = None,
-               fix: Optional[Fix] = None) -> None:
+               fix: Optional[Callable[[], Optional[Fix]]] = None) -> None:
+        """fix builds the finding's Fix (or None): it is called, at once, only when the run wants fixes."""
         if self.emitted_only and self.ctx.compiled is not None and self._maybe_dropped(node):
             return
+        fix = fix() if fix is not None and self.ctx.fixes else None
         position = node.range() if isinstance(node, Span) else self.ctx.file.position(node)
         chains = tuple(self.ctx.compiled.chains[key] for key in sorted(self.ctx.compiled.chains))
         self.ctx.findings.append(

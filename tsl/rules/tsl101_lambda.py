@@ -91,7 +91,7 @@ class Lambda(Rule):
     )
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
-        self.report(node, fix=self._fix(node))
+        self.report(node, fix=lambda: self._fix(node))
 
     @classmethod
     def fixable(cls) -> bool:
@@ -117,10 +117,9 @@ class Lambda(Rule):
         if name in dir(builtins) or toolkit.bound_at_module_level(file, name) or not self._captures_nothing(node):
             return None
         function = self.ctx.function.node
-        inside = {id(n) for n in toolkit.names_in(function)}
-        uses = [n for n in toolkit.names_in(function) if n.value == name and n is not target]
-        if any(id(n) not in inside for n in toolkit.names_in(file.module) if n.value == name and n is not target):
-            return None
+        uses = [n for n in self._names(function).get(name, ()) if n is not target]
+        if len(uses) != len(self._names(file.module).get(name, ())) - 1:
+            return None  # the name is used outside this function too
         calls = []
         for use in uses:
             call = file.parent(use)
@@ -156,6 +155,17 @@ class Lambda(Rule):
              *spelling.import_edits()],
             safe=safe,
         )
+
+    def _names(self, node: cst.CSTNode) -> dict:
+        """The Names in node (the module, a function) by identifier: each node is walked once per file."""
+        tables = self.__dict__.setdefault("_name_tables", {})
+        table = tables.get(id(node))
+        if table is None or table[0] is not node:
+            found: dict = {}
+            for name in toolkit.names_in(node):
+                found.setdefault(name.value, []).append(name)
+            table = tables[id(node)] = (node, found)
+        return table[1]
 
     def _captures_nothing(self, node: cst.Lambda) -> bool:
         file = self.ctx.file

@@ -94,7 +94,7 @@ class VariadicParameters(Rule):
         for param in params.kwonly_params:
             if param.default is not None:
                 self.report(param, message=f"keyword-only parameter '{param.name.value}' with a default is not supported",
-                            fix=self._fix(node))
+                            fix=lambda: self._fix(node))
 
     @classmethod
     def fixable(cls) -> bool:

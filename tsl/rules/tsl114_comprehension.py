@@ -141,10 +141,10 @@ class ComplexComprehension(Rule):
         generator = node.for_in
         if generator.ifs:
             self.report(node, message="comprehension if clauses are not supported in TorchScript",
-                        fix=self._fix(node))
+                        fix=lambda: self._fix(node))
         elif generator.inner_for_in is not None:
             self.report(node, message="comprehensions with more than one for clause are not supported in TorchScript",
-                        fix=self._fix(node))
+                        fix=lambda: self._fix(node))
 
     @toolkit.guarded
     def _fix(self, comp):

@@ -75,9 +75,10 @@ class FStringFormat(Rule):
     def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression) -> None:
         if node.conversion is not None:
             self.report(node, message=f"f-string conversion !{node.conversion} is not supported in TorchScript",
-                        fix=self._fix(node))
+                        fix=lambda: self._fix(node))
         elif node.format_spec is not None:
-            self.report(node, message="f-string format specs are not supported in TorchScript", fix=self._fix(node))
+            self.report(node, message="f-string format specs are not supported in TorchScript",
+                        fix=lambda: self._fix(node))
 
     @toolkit.guarded
     def _fix(self, node: cst.FormattedStringExpression):

@@ -94,10 +94,10 @@ class UnsupportedAugmentedAssignment(Rule):
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         if isinstance(node.operator, cst.FloorDivideAssign):
             self.report(node, message="//= is not supported in TorchScript; write x = x // y",
-                        fix=self._fix(node, "//", ("int",), ("float",)))
+                        fix=lambda: self._fix(node, "//", ("int",), ("float",)))
         elif isinstance(node.operator, cst.MatrixMultiplyAssign):
             self.report(node, message="@= is not supported in TorchScript; write x = x @ y",
-                        fix=self._fix(node, "@", ("Tensor",)))
+                        fix=lambda: self._fix(node, "@", ("Tensor",)))
 
     @toolkit.guarded
     def _fix(self, node: cst.AugAssign, operator: str, *safe_types):

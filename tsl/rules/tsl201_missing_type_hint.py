@@ -142,7 +142,7 @@ class MissingTypeHint(Rule):
                     message=f"parameter '{param.name.value}' has {_article(kind)} {kind} default but no annotation; "
                     f"TorchScript assumes Tensor",
                     hint=f"annotate it: {param.name.value}: {kind if kind != 'value' else 'T'}",
-                    fix=self._default_fix(node, param),
+                    fix=lambda: self._default_fix(node, param),
                 )
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -159,7 +159,7 @@ class MissingTypeHint(Rule):
                     message=f"parameter '{value.value}' is used as an int in range() but has no annotation; "
                     f"TorchScript assumes Tensor",
                     hint=f"annotate it: {value.value}: int",
-                    fix=self._range_fix(self.unannotated[value.value]),
+                    fix=lambda: self._range_fix(self.unannotated[value.value]),
                 )
 
     @classmethod

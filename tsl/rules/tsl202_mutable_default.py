@@ -125,7 +125,7 @@ class MutableDefault(Rule):
             if mutable:
                 self.report(param, message=f"parameter '{param.name.value}' has a mutable default; "
                                            "TorchScript does not support mutable defaults",
-                            fix=self._fix(node, param))
+                            fix=lambda: self._fix(node, param))
 
     @classmethod
     def fixable(cls) -> bool:

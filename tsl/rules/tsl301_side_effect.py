@@ -202,19 +202,20 @@ class SideEffect(Rule):
         for name in sorted(names):
             if name.startswith(IO_PREFIXES) or name == "builtins.open":
                 self.report(node, message=f"{name}() is a side effect TorchScript cannot compile",
-                            fix=self._fix(node))
+                            fix=lambda: self._fix(node))
                 return
             if name == "warnings.warn" and (len([a for a in node.args if a.keyword is None]) > 1 or any(
                 arg.keyword is not None and arg.keyword.value == "category" for arg in node.args
             )):
                 self.report(node, message="warnings.warn() with a category cannot be compiled by TorchScript",
-                            hint="drop the category (a plain warnings.warn(message) scripts)", fix=self._fix(node))
+                            hint="drop the category (a plain warnings.warn(message) scripts)",
+                            fix=lambda: self._fix(node))
                 return
         func = node.func
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             if global_kind(self.ctx.file, func.value) == "Logger":
                 self.report(node, message=f"logger call {func.value.value}.{func.attr.value}() cannot be compiled",
-                            fix=self._fix(node))
+                            fix=lambda: self._fix(node))
 
     @classmethod
     def fixable(cls) -> bool:

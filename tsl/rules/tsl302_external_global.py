@@ -177,7 +177,7 @@ class ExternalGlobal(Rule):
         self.report(
             node,
             message=f"global '{node.value}' ({kind}) cannot be used in compiled code",
-            fix=self._fix(node),
+            fix=lambda: self._fix(node),
         )
 
     @classmethod

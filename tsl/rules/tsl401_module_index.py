@@ -146,7 +146,7 @@ class ModuleIndex(Rule):
         value = index.value
         if kind in INDEXED and not _int_literal(value):
             self.report(node, message=f"{kind} indexed by a non-literal; TorchScript needs an integer literal",
-                        fix=self._fix(node, value))
+                        fix=lambda: self._fix(node, value))
         elif kind == "ModuleDict" and not isinstance(value, cst.SimpleString):
             self.report(node, message="ModuleDict indexed by a non-literal; TorchScript needs a string literal")
 

@@ -60,7 +60,7 @@ class TolistAnnotation(Rule):
             if isinstance(call, cst.Call) and self.qualified_names(call.func) & {
                     "torch.jit.annotate", "torch.jit._script.annotate", "torch._jit_internal.annotate"}:
                 return
-        self.report(node, fix=self._fix(node))
+        self.report(node, fix=lambda: self._fix(node))
 
     @classmethod
     def fixable(cls) -> bool:

@@ -275,6 +275,59 @@ class Cache:
             self.warn(message)
 
 
+class MemoryCache:
+    """The Cache's interface held in this process, for runs of one command (the --fix passes): a pass
+    reuses the summaries of the files that did not change and every check that still holds, exactly as
+    a run with .tsl_cache/ would. Entries are kept pickled, so each run gets its own copies, as from disk."""
+
+    def __init__(self):
+        self._reports: dict = {}  # relpath -> (entry, its pickle)
+        self._checks: dict = {}
+        self._results: dict = {}  # manifest -> pickle, the last KEEP_RESULTS
+
+    def load_result(self, manifest: str) -> Optional["Result"]:
+        data = self._results.get(manifest)
+        if data is None:
+            return None
+        from tsl.result import Result
+
+        files, findings, entry_points = pickle.loads(data)
+        return Result(findings=findings, files=files, entry_points=entry_points)
+
+    def load_reports(self) -> dict:
+        return self._load(self._reports)
+
+    def load_checks(self) -> dict:
+        return self._load(self._checks)
+
+    @staticmethod
+    def _load(table: dict) -> dict:
+        loaded = {}
+        for path, (_, data) in table.items():
+            entry = pickle.loads(data)
+            table[path] = (entry, data)  # what store() gets back unchanged needs no new pickle
+            loaded[path] = entry
+        return loaded
+
+    def store(self, manifest: str, result: "Result", reports: dict, checks: dict) -> None:
+        for table, new in ((self._reports, reports), (self._checks, checks)):
+            for path, entry in new.items():
+                old = table.get(path)
+                if old is None or not _same(old[0], entry):
+                    table[path] = (entry, pickle.dumps(entry, protocol=_PROTOCOL))
+        self._results.pop(manifest, None)
+        self._results[manifest] = pickle.dumps((result.files, result.findings, result.entry_points),
+                                               protocol=_PROTOCOL)
+        while len(self._results) > KEEP_RESULTS:
+            del self._results[next(iter(self._results))]
+
+
+def _same(old, entry) -> bool:
+    """entry is what was loaded as old: the same objects, or a tuple of them (keys, which are tuples, equal)."""
+    return old is entry or (isinstance(old, tuple) and isinstance(entry, tuple) and len(old) == len(entry)
+                            and all(a is b or (isinstance(a, tuple) and a == b) for a, b in zip(old, entry)))
+
+
 def clean(root: Path) -> bool:
     """Remove root/.tsl_cache; False if there was none."""
     folder = root / CACHE_DIR

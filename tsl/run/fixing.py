@@ -4,7 +4,9 @@ Rules attach a Fix (exact text edits) to their findings. One pass checks every
 input, applies each file's non-overlapping fixes (a fix whose edits touch an
 edit already taken waits for the next pass, when it is recomputed against the
 new text), and repeats until no file changes, at most MAX_PASSES times.
-Fixing twice therefore gives the same bytes as fixing once.
+Fixing twice therefore gives the same bytes as fixing once. The passes share an
+in-memory cache (tsl.run.cache.MemoryCache), so a pass re-checks only the files
+the last one changed and the checks elsewhere that depended on them.
 
 A fix is rejected (never applied) when it would drop a comment, and a pass is
 undone for a file when its result does not parse. Files are written atomically
@@ -29,6 +31,7 @@ from tsl.frontend.source import ParseFailure, decode
 from tsl.config import Config
 from tsl.result import Input, Result
 from tsl.run import check
+from tsl.run.cache import MemoryCache
 from tsl.finding import Finding, Fix
 
 from tsl.fix.edits import apply_fixes
@@ -116,6 +119,7 @@ def fix_inputs(inputs: Iterable[Input], config: Config, unsafe: bool = False,
             for i in items
         ]
 
+    options["cache"] = MemoryCache()
     run = FixRun(result=Result(), states=list(states.values()), inputs=items)
     for number in range(1, max_passes + 1):
         result = check(current_inputs(), config, **options)
