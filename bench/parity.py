@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tsl.versions import installed_torch, parse_version  # noqa: E402  (never imports torch)
+from tsl.versions import installed_torch, parse_version  # never imports torch
 
 DEFAULT_SHARED = ROOT.parent / "shared" / "paritybench"
 
@@ -48,7 +48,7 @@ def run_tsl(corpus: Path, target: str | None, report: Path, workdir: Path) -> No
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, "-m", "tsl", "check", str(corpus), "--no-cache", "--format", "json",
            "--exit-zero", "-o", str(report)]
-    done = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True)
+    done = subprocess.run(cmd, check=False, cwd=workdir, env=env, capture_output=True, text=True)
     if done.returncode != 0 or not report.is_file():
         raise SystemExit(f"tsl failed (exit {done.returncode}): {done.stderr[-2000:]}")
 
@@ -83,7 +83,7 @@ def main() -> int:
             args.keep.write_bytes(report.read_bytes())
         score = [sys.executable, str(shared / "score.py"), str(report), "--corpus", str(corpus)]
         score += ["--misses"] * args.misses + ["--false-alarms"] * args.false_alarms
-        scored = subprocess.run(score, capture_output=True, text=True)
+        scored = subprocess.run(score, check=False, capture_output=True, text=True)
         sys.stdout.write(scored.stdout)
         if scored.returncode != 0:
             sys.stderr.write(scored.stderr)
