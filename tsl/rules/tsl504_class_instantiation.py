@@ -16,7 +16,9 @@ class ClassInstantiation(Rule):
     The compiler instantiates only TorchScript classes: plain classes whose
     methods it compiles. It refuses an `nn.Module` subclass (torch's own, such
     as `nn.Conv2d(...)` or `nn.Softmax(dim=1)`, or one of yours) with "Cannot
-    instantiate class 'X' in a script function", and `nn.Parameter`.
+    instantiate class 'X' in a script function" (or "Class X does not have an
+    __init__ function defined" when the class is also compiled as a module),
+    and `nn.Parameter`.
     `torch.autograd.Variable(x)` fails with "Class Variable does not have an
     __init__ function defined", and so does a `torch.autograd.Function`
     subclass (`MyFunction()(x)`). The `torch.distributions` classes are
@@ -109,14 +111,18 @@ class ClassInstantiation(Rule):
                     super().__init__()
                     self.softmax = nn.Softmax(dim=1)
 
-                def forward(self, x):
+                def forward(self, x, h=None):
                     if not torch.jit.is_scripting():
                         x = nn.ReLU()(x)
-                    return self.softmax(x) + F.softmax(x, dim=1) + Box(x).x
+                    if h is None:  # h is a Tensor: the compiler drops this branch
+                        h = nn.Identity()(x)
+                    return self.softmax(x) + F.softmax(x, dim=1) + Box(x).x + h
         """),
     )
 
     def visit_Call(self, node: cst.Call) -> None:
+        if not isinstance(node.func, (cst.Name, cst.Attribute)):
+            return  # `Cls(...)(x)`: the inner call is the one
         what = self._uninstantiable(self.qualified_names(node.func))
         if what:
             name = self.ctx.file.module.code_for_node(node.func)
