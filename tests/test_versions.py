@@ -61,3 +61,4 @@ def test_generated_tensor_table_matches_installed_torch():
     assert set(methods) == torch_tables.UNSUPPORTED_TENSOR_METHODS
     assert set(properties) == torch_tables.UNSUPPORTED_TENSOR_PROPERTIES
     assert set(dir(torch.Tensor)) == torch_tables.TENSOR_ATTRIBUTES
+    assert set(module.uninstantiable_classes()) == torch_tables.UNINSTANTIABLE_CLASSES

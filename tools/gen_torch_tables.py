@@ -35,6 +35,29 @@ def unsupported_tensor_attributes() -> tuple[list[str], list[str]]:
     return methods, properties
 
 
+def uninstantiable_classes() -> list[str]:
+    """Dotted names (public and defining module) of torch classes compiled code cannot instantiate:
+    nn.Module subclasses (torch._jit_internal.can_compile_class refuses them, and check_fn in
+    torch/jit/annotations.py rejects a class's source), Parameter and Buffer, and the
+    torch.distributions classes (compiled as TorchScript classes, their methods do not compile)."""
+    import inspect
+
+    import torch.distributions
+
+    tensors = tuple(c for c in (getattr(torch.nn, "Parameter", None), getattr(torch.nn, "Buffer", None)) if c)
+    names = set()
+    for package, wanted in ((torch.nn, lambda c: issubclass(c, (torch.nn.Module,) + tensors)),
+                            (torch.distributions, lambda c: c.__module__.startswith("torch.distributions."))):
+        for attr in getattr(package, "__all__", None) or dir(package):
+            value = getattr(package, attr, None)
+            if attr[0] == "_" or not inspect.isclass(value) or not wanted(value):
+                continue
+            names.add(f"{package.__name__}.{attr}")
+            if value.__module__.startswith(package.__name__ + "."):
+                names.add(f"{value.__module__}.{value.__name__}")
+    return sorted(names)
+
+
 def main() -> None:
     warnings.simplefilter("ignore")
     methods, properties = unsupported_tensor_attributes()
@@ -45,7 +68,9 @@ def main() -> None:
         f"UNSUPPORTED_TENSOR_METHODS = frozenset({pprint.pformat(methods, width=110, compact=True)})\n\n"
         f"UNSUPPORTED_TENSOR_PROPERTIES = frozenset({pprint.pformat(properties, width=110, compact=True)})\n\n"
         "# every attribute of torch.Tensor (a name outside it is no Tensor method in TorchScript either)\n"
-        f"TENSOR_ATTRIBUTES = frozenset({pprint.pformat(sorted(dir(torch.Tensor)), width=110, compact=True)})\n"
+        f"TENSOR_ATTRIBUTES = frozenset({pprint.pformat(sorted(dir(torch.Tensor)), width=110, compact=True)})\n\n"
+        "# classes compiled code cannot instantiate: nn modules, Parameter, Buffer, distributions\n"
+        f"UNINSTANTIABLE_CLASSES = frozenset({pprint.pformat(uninstantiable_classes(), width=110, compact=True)})\n"
     )
     OUT.write_text(text, encoding="utf-8")
     print(f"wrote {OUT}: {len(methods)} methods, {len(properties)} properties")

@@ -195,19 +195,46 @@ def _is_final(annotation) -> bool:
 
 def constant_guarded(program: "Program", owner, file: "SourceFile", node: cst.CSTNode) -> bool:
     """node sits in a branch the compiler may drop: under an `if` on a Final/__constants__ attribute,
-    on hasattr(), or on isinstance() (all decided at compile time, by the module's configuration)."""
+    on hasattr(), or on isinstance() (all decided at compile time, by the module's configuration),
+    or in the branch that `p is None` on a Tensor-typed parameter rules out."""
     child = node
     current = file.parent(node)
+    none_tests = []  # (test, whether node is in the branch taken when the test holds)
     while current is not None and not isinstance(current, cst.FunctionDef):
         test = None
         if isinstance(current, (cst.If, cst.IfExp)) and child is not current.test:
             test = current.test
+            none_tests.append((test, child is current.body))
         elif isinstance(current, cst.BooleanOperation) and child is current.right:
             test = current.left
         if test is not None and _static_guard(program, owner, test):
             return True
         child = current
         current = file.parent(current)
+    return isinstance(current, cst.FunctionDef) and any(
+        _none_test_rules_out(current, file, test, taken) for test, taken in none_tests)
+
+
+def _none_test_rules_out(function: cst.FunctionDef, file: "SourceFile", test, taken: bool) -> bool:
+    """`p is None` (or `is not None`) on a parameter typed Tensor (unannotated, or annotated Tensor) is
+    False (True) at compile time: the compiler emits only the other branch."""
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.Name)):
+        return False
+    target = test.comparisons[0]
+    if not (isinstance(target.comparator, cst.Name) and target.comparator.value == "None"):
+        return False
+    if isinstance(target.operator, cst.Is):
+        holds = False
+    elif isinstance(target.operator, cst.IsNot):
+        holds = True
+    else:
+        return False
+    params = list(function.params.posonly_params) + list(function.params.params) + list(function.params.kwonly_params)
+    for param in params:
+        if param.name.value == test.left.value:
+            tensor = param.annotation is None or bool(
+                file.qualified_names(param.annotation.annotation) & {"torch.Tensor"})
+            return tensor and taken != holds
     return False
 
 

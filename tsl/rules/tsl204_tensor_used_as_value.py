@@ -11,8 +11,9 @@ LIST_OPS = {"torch.cat", "torch.concat", "torch.concatenate", "torch.stack", "to
 class TensorUsedAsValue(Rule):
     """A parameter typed Tensor (by annotation, or because it has none) used as
     something else: unpacked as a tuple, or asked for a method Tensor lacks
-    (`.append`, `.items`, `.keys`, ...), or passed to `torch.cat`/`torch.stack`,
-    which need a list.
+    (`.append`, `.items`, `.keys`, ...), passed to `torch.cat`/`torch.stack`,
+    which need a list, or called like a function or module (a Tensor with a
+    default of None is still one: "cannot call a value of type 'Tensor'").
 
     TorchScript types an unannotated parameter as Tensor, so code written for a
     tuple, list or dict argument fails to compile. A parameter that the function
@@ -61,6 +62,17 @@ class TensorUsedAsValue(Rule):
                     x = x + a
                 return x
         """),
+        Invalid("""
+            import torch
+            from torch import nn
+
+            class Residual(nn.Module):
+                def forward(self, x, sublayer, dropout=None):
+                    y = sublayer(x)  # expect: TSL204
+                    if dropout is not None:
+                        y = dropout(y)  # expect: TSL204
+                    return x + y
+        """),
         Valid("""
             import torch
             from typing import List, Tuple
@@ -76,9 +88,14 @@ class TensorUsedAsValue(Rule):
     def check_function(self, node: cst.FunctionDef) -> None:
         params = param_types(self.ctx.function)
         skip = rebound(node) | type_tested(node)
+        self.params = params
         self.tensors = {
             name: p for name, p in params.items()
             if p.kind == "Tensor" and p.node.default is None and name not in skip
+        }
+        self.callees = set(self.tensors) | {
+            name for name, p in params.items() if p.kind == "Tensor" and name not in skip
+            and isinstance(p.node.default, cst.Name) and p.node.default.value == "None"
         }
 
     def _describe(self, name: str) -> str:
@@ -100,6 +117,13 @@ class TensorUsedAsValue(Rule):
                                       "and cannot be unpacked", hint=f"annotate it, e.g. {name}: List[Tuple[int, int]]")
 
     def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name) and node.func.value in self.callees:
+            name = node.func.value
+            what = "Tensor" if self.params[name].annotated else "Tensor (inferred)"
+            self.report(node, message=f"parameter '{name}' is a {what} and cannot be called",
+                        hint=f"pass the module or function another way (an attribute set in __init__), or "
+                             f"annotate '{name}' with its real type")
+            return
         if not node.args or node.args[0].keyword is not None:
             return
         first = node.args[0].value
