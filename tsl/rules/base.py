@@ -76,11 +76,13 @@ class Rule:
         pass
 
     def report(self, node: Union[cst.CSTNode, Span], message: Optional[str] = None, hint: Optional[str] = None,
-               fix: Optional[Fix] = None) -> None:
+               fix: Optional[Fix] = None, chains: Optional[tuple] = None) -> None:
+        """chains: the ones the finding is about, when not every chain that reaches the function."""
         if self.emitted_only and self.ctx.compiled is not None and self._maybe_dropped(node):
             return
         position = node.range() if isinstance(node, Span) else self.ctx.file.position(node)
-        chains = tuple(self.ctx.compiled.chains[key] for key in sorted(self.ctx.compiled.chains))
+        if chains is None:
+            chains = tuple(self.ctx.compiled.chains[key] for key in sorted(self.ctx.compiled.chains))
         self.ctx.findings.append(
             Finding(
                 path=self.ctx.file.relpath,

@@ -1,0 +1,213 @@
+import libcst as cst
+
+from tsl.frontend.reads import COMPILED_BODIES, INIT_ATTRIBUTES
+from tsl.model.attribute_paths import init_paths
+from tsl.model.types import attributes, self_attribute
+from tsl.rules.base import Invalid, Rule, Valid
+
+
+class PartialAttribute(Rule):
+    """Compiled code reads an attribute that `__init__` sets on some paths only.
+
+    The compiler sees the attributes present on the instance it scripts, and
+    compiles both branches of `if self.flag:` (a plain bool attribute prunes
+    nothing). So when `__init__` sets `self.y` only under a condition (or after
+    an early return), scripting an instance built on the other path fails with
+    "Module 'X' has no attribute 'y'", even where the use sits under `if
+    self.flag:` or `if self.y is not None:`.
+
+    Fix: set the attribute on every path (`self.y = None` when unused, and
+    test `self.y is not None`), guard its use with `hasattr(self, 'y')`, or
+    make the flag that guards it a constant (`Final` or `__constants__`) so the
+    compiler drops the branch.
+    """
+
+    code = "TSL413"
+    name = "partial-attribute"
+    reads = frozenset({COMPILED_BODIES, INIT_ATTRIBUTES})
+    message = "compiled code reads an attribute that __init__ sets on some paths only"
+    emitted_only = True
+    compiler_message = "Module 'Net' has no attribute 'w'"
+    hint = "set it on every path of __init__ (None when unused, tested with `is not None`)"
+    examples = (
+        Invalid("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def __init__(self, weight: bool = False):
+                    super().__init__()
+                    self.weight = weight
+                    if weight:
+                        self.w = nn.Parameter(torch.ones(1))
+
+                def forward(self, x):
+                    if self.weight:
+                        x = x * self.w  # expect: TSL413
+                    return x
+        """),
+        Invalid("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def __init__(self, cin: int = 4, cout: int = 4):
+                    super().__init__()
+                    self.conv = nn.Conv2d(cin, cout, 3)
+                    if cin != cout:
+                        self.shortcut = nn.Conv2d(cin, cout, 1)
+
+                def forward(self, x):
+                    if self.shortcut is not None:  # expect: TSL413
+                        x = self.shortcut(x)
+                    return self.conv(x)
+        """),
+        Invalid("""
+            import torch
+            from torch import nn
+
+            class Block(nn.Module):
+                def __init__(self, norm: bool = True):
+                    super().__init__()
+                    self.use_norm = norm
+                    if not norm:
+                        return
+                    self.norm = nn.BatchNorm2d(4)
+
+                def forward(self, x):
+                    return self.norm(x) if self.use_norm else x  # expect: TSL413
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = Block(norm=False)
+
+                def forward(self, x):
+                    return self.block(x)
+        """),
+        Valid("""
+            import torch
+            from typing import Final
+            from torch import nn
+
+            class Net(nn.Module):
+                weight: Final[bool]
+
+                def __init__(self, weight: bool = False, shortcut: bool = False):
+                    super().__init__()
+                    self.weight = weight
+                    if weight:
+                        self.w = nn.Parameter(torch.ones(1))
+                    if shortcut:
+                        self.shortcut = nn.Identity()
+                    else:
+                        self.shortcut = None
+
+                def forward(self, x):
+                    if self.weight:
+                        x = x * self.w
+                    if self.shortcut is not None:
+                        x = self.shortcut(x)
+                    return x
+        """),
+        Valid("""
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def __init__(self, mode: str = 'relu'):
+                    super().__init__()
+                    if mode == 'relu':
+                        self.act = nn.ReLU()
+                    elif mode == 'gelu':
+                        self.act = nn.GELU()
+                    else:
+                        raise ValueError(mode)
+                    if mode == 'gelu':
+                        self.extra = nn.Identity()
+
+                def forward(self, x):
+                    if hasattr(self, 'extra'):
+                        x = self.extra(x)
+                    return self.act(x)
+        """),
+    )
+
+    def check_function(self, node: cst.FunctionDef) -> None:
+        self.reported: set[str] = set()
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        name = self_attribute(node)
+        owner = self.ctx.compiled.owner
+        if name is None or owner is None or name in self.reported:
+            return
+        if isinstance(self.ctx.file.parent(node), cst.AssignTarget):
+            return
+        program = self.ctx.program
+        if not program.is_module(owner):
+            return
+        chains = {key: chain for key, chain in self.ctx.compiled.chains.items()
+                  if self._partial(self._chain_owner(chain, owner), name)}
+        if not chains:
+            return
+        # say why for the owner of the first chain that fails
+        first = self._chain_owner(chains[min(chains)], owner)
+        self.reported.add(name)
+        self.report(node, message=self._message(first, name), chains=tuple(chains[k] for k in sorted(chains)))
+
+    def _partial(self, klass, name: str) -> bool:
+        if klass is None:
+            return False
+        program = self.ctx.program
+        attrs = attributes(program, klass)
+        if not attrs.complete or name in attrs.declared or name in attrs.elsewhere:
+            return False
+        if program.method(klass, name) is not None:
+            return False
+        return init_paths(program, klass).partial(name)
+
+    def _chain_owner(self, chain, default):
+        """The class whose instance runs the chain's last method (a subclass, for an inherited one)."""
+        label = chain[-1].label
+        if "." not in label:
+            return None
+        name = label.rsplit(".", 1)[0]
+        if name == default.name:
+            return default
+        program = self.ctx.program
+        function = self.ctx.function
+        found = [k for index in program.indexes for k in index.classes.values()
+                 if k.name == name and function in (m for c in program.mro(k) for m in c.methods.values())]
+        return found[0] if len(found) == 1 else None
+
+    def _message(self, klass, name: str) -> str:
+        paths = init_paths(self.ctx.program, klass)
+        sites = paths.sites[name]
+        with_conditions = [s for s in sites if s]
+        if not with_conditions:
+            return f"`self.{name}` is not set on every path of `__init__`; scripting an instance built " \
+                   "without it fails"
+        phrases = []
+        for conds in with_conditions:
+            phrase = " and ".join(_phrase(c) for c in conds)
+            if phrase not in phrases:
+                phrases.append(phrase)
+        when = " or when ".join(phrases[:2]) + (" (or ...)" if len(phrases) > 2 else "")
+        head = f"`self.{name}` is set only when {when}"
+        default_sets = any(all(c.default is c.taken for c in conds) for conds in sites)
+        default_misses = all(any(c.default is not None and c.default is not c.taken for c in conds)
+                             for conds in sites)
+        if default_misses:
+            return f"{head}; `{klass.name}` built with its default arguments lacks it, so scripting it fails"
+        if default_sets:
+            return f"{head}, as with the default arguments; scripting an instance built otherwise fails"
+        return f"{head}; scripting an instance built without it fails"
+
+
+def _phrase(condition) -> str:
+    text = condition.text
+    if condition.simple:
+        negated = text.startswith("not ")
+        base = text[4:] if negated else text
+        return f"`{base}` is {'true' if condition.taken != negated else 'false'}"
+    return f"`{text}`" if condition.taken else f"`{text}` is false"
