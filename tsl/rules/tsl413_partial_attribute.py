@@ -2,6 +2,7 @@ import libcst as cst
 
 from tsl.frontend.reads import COMPILED_BODIES, INIT_ATTRIBUTES
 from tsl.model.attribute_paths import init_paths
+from tsl.model.emission import always_exits
 from tsl.model.types import attributes, self_attribute
 from tsl.rules.base import Invalid, Rule, Valid
 
@@ -144,7 +145,7 @@ class PartialAttribute(Rule):
         if isinstance(self.ctx.file.parent(node), cst.AssignTarget):
             return
         program = self.ctx.program
-        if not program.is_module(owner):
+        if not program.is_module(owner) or self._none_guarded(node, name):
             return
         chains = {key: chain for key, chain in self.ctx.compiled.chains.items()
                   if self._partial(self._chain_owner(chain, owner), name)}
@@ -154,6 +155,28 @@ class PartialAttribute(Rule):
         first = self._chain_owner(chains[min(chains)], owner)
         self.reported.add(name)
         self.report(node, message=self._message(first, name), chains=tuple(chains[k] for k in sorted(chains)))
+
+    def _none_guarded(self, node: cst.CSTNode, name: str) -> bool:
+        """Under a test `self.other is (not) None` (before it, when the test's branch always exits):
+        other's type is NoneType or never None on a scripted instance, so the compiler drops a branch."""
+        file = self.ctx.file
+        child, current = node, file.parent(node)
+        while current is not None and not isinstance(current, cst.FunctionDef):
+            if isinstance(current, (cst.If, cst.IfExp)) and child is not current.test and \
+                    _none_test(current.test, name):
+                return True
+            if isinstance(current, cst.BooleanOperation) and child is current.right and \
+                    _none_test(current.left, name):
+                return True
+            body = getattr(current, "body", None)
+            if isinstance(body, (list, tuple)) and child in body:
+                for statement in body[:body.index(child)]:
+                    if isinstance(statement, cst.If) and _none_test(statement.test, name) and (
+                            always_exits(statement.body) or (
+                            isinstance(statement.orelse, cst.Else) and always_exits(statement.orelse.body))):
+                        return True
+            child, current = current, file.parent(current)
+        return False
 
     def _partial(self, klass, name: str) -> bool:
         if klass is None:
@@ -202,6 +225,24 @@ class PartialAttribute(Rule):
         if default_sets:
             return f"{head}, as with the default arguments; scripting an instance built otherwise fails"
         return f"{head}; scripting an instance built without it fails"
+
+
+def _none_test(test, name: str) -> bool:
+    """test holds `self.other is None` or `self.other is not None`, other not name."""
+    stack = [test]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Comparison) and len(current.comparisons) == 1 and \
+                isinstance(current.comparisons[0].operator, (cst.Is, cst.IsNot)):
+            left, right = current.left, current.comparisons[0].comparator
+            other = self_attribute(left)
+            if other is not None and other != name and isinstance(right, cst.Name) and right.value == "None":
+                return True
+        if isinstance(current, cst.UnaryOperation):
+            stack.append(current.expression)
+        elif isinstance(current, cst.BooleanOperation):
+            stack += [current.left, current.right]
+    return False
 
 
 def _phrase(condition) -> str:
