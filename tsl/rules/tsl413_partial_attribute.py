@@ -153,8 +153,29 @@ class PartialAttribute(Rule):
             return
         # say why for the owner of the first chain that fails
         first = self._chain_owner(chains[min(chains)], owner)
+        message, default_misses = self._message(first, name)
+        if not default_misses and not self._guarded(node):
+            return  # eager needs it there too: the instances that lack it are broken anyway
         self.reported.add(name)
-        self.report(node, message=self._message(first, name), chains=tuple(chains[k] for k in sorted(chains)))
+        self.report(node, message=message, chains=tuple(chains[k] for k in sorted(chains)))
+
+    def _guarded(self, node: cst.CSTNode) -> bool:
+        """node runs only when a test holds: in a branch, the right of and/or, or after an if that exits."""
+        file = self.ctx.file
+        child, current = node, file.parent(node)
+        while current is not None and not isinstance(current, cst.FunctionDef):
+            if isinstance(current, (cst.If, cst.IfExp, cst.While)) and child is not current.test:
+                return True
+            if isinstance(current, cst.BooleanOperation) and child is current.right:
+                return True
+            body = getattr(current, "body", None)
+            if isinstance(body, (list, tuple)) and child in body:
+                for statement in body[:body.index(child)]:
+                    if isinstance(statement, cst.If) and (always_exits(statement.body) or (
+                            isinstance(statement.orelse, cst.Else) and always_exits(statement.orelse.body))):
+                        return True
+            child, current = current, file.parent(current)
+        return False
 
     def _none_guarded(self, node: cst.CSTNode, name: str) -> bool:
         """Under a test `self.other is (not) None` (before it, when the test's branch always exits):
@@ -203,13 +224,14 @@ class PartialAttribute(Rule):
                  if k.name == name and function in (m for c in program.mro(k) for m in c.methods.values())]
         return found[0] if len(found) == 1 else None
 
-    def _message(self, klass, name: str) -> str:
+    def _message(self, klass, name: str) -> tuple[str, bool]:
+        """The finding's message, and whether the default construction lacks the attribute."""
         paths = init_paths(self.ctx.program, klass)
-        sites = paths.sites[name]
+        sites = _merged(paths.sites[name])
         with_conditions = [s for s in sites if s]
         if not with_conditions:
             return f"`self.{name}` is not set on every path of `__init__`; scripting an instance built " \
-                   "without it fails"
+                   "without it fails", False
         phrases = []
         for conds in with_conditions:
             phrase = " and ".join(_phrase(c) for c in conds)
@@ -221,10 +243,30 @@ class PartialAttribute(Rule):
         default_misses = all(any(c.default is not None and c.default is not c.taken for c in conds)
                              for conds in sites)
         if default_misses:
-            return f"{head}; `{klass.name}` built with its default arguments lacks it, so scripting it fails"
+            return f"{head}; `{klass.name}` built with its default arguments lacks it, so scripting it fails", True
         if default_sets:
-            return f"{head}, as with the default arguments; scripting an instance built otherwise fails"
-        return f"{head}; scripting an instance built without it fails"
+            return f"{head}, as with the default arguments; scripting an instance built otherwise fails", False
+        return f"{head}; scripting an instance built without it fails", False
+
+
+def _merged(sites: list) -> list:
+    """The sites' conditions with `P and t` / `P and not t` pairs merged into P."""
+    sites = list(dict.fromkeys(sites))
+    changed = True
+    while changed:
+        changed = False
+        for a in sites:
+            for b in sites:
+                if a and b and len(a) == len(b) and a[:-1] == b[:-1] and a[-1].text == b[-1].text \
+                        and a[-1].taken and not b[-1].taken:
+                    at = min(sites.index(a), sites.index(b))
+                    sites = [s for s in sites if s is not a and s is not b]
+                    sites.insert(at, a[:-1])
+                    changed = True
+                    break
+            if changed:
+                break
+    return sites
 
 
 def _none_test(test, name: str) -> bool:
