@@ -67,8 +67,8 @@ class PartialAttribute(Rule):
             import torch
             from torch import nn
 
-            class Block(nn.Module):
-                def __init__(self, norm: bool = True):
+            class Net(nn.Module):
+                def __init__(self, norm: bool = False):
                     super().__init__()
                     self.use_norm = norm
                     if not norm:
@@ -77,14 +77,6 @@ class PartialAttribute(Rule):
 
                 def forward(self, x):
                     return self.norm(x) if self.use_norm else x  # expect: TSL413
-
-            class Net(nn.Module):
-                def __init__(self):
-                    super().__init__()
-                    self.block = Block(norm=False)
-
-                def forward(self, x):
-                    return self.block(x)
         """),
         Valid("""
             import torch
