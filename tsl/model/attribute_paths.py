@@ -38,6 +38,7 @@ class Condition:
     taken: bool
     default: Optional[bool] = None
     simple: bool = False  # the test is a bare name (or `not name`): "`x` is true" reads well
+    decided_by: tuple = ()  # ("name=default", ...): the defaults that decide it
 
 
 @dataclass
@@ -176,8 +177,11 @@ class _Walker:
         text = _text(self, node.test)
         default = self._default(node.test, where)
         simple = _simple(node.test)
-        yes = conds + (Condition(text, True, default, simple),)
-        no = conds + (Condition(text, False, default, simple),)
+        decided = () if default is None else tuple(sorted(
+            f"{n.id}={self.defaults[n.id]!r}" for n in ast.walk(node.test)
+            if type(n) is ast.Name and n.id in self.defaults))
+        yes = conds + (Condition(text, True, default, simple, decided),)
+        no = conds + (Condition(text, False, default, simple, decided),)
         body = self._block(node.body, state, yes, exits, where)
         orelse = self._block(node.orelse, state, no, exits, where)
         if body is None and orelse is None:

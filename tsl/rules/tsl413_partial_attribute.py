@@ -235,7 +235,10 @@ class PartialAttribute(Rule):
         default_misses = all(any(c.default is not None and c.default is not c.taken for c in conds)
                              for conds in sites)
         if default_misses:
-            return f"{head}; `{klass.name}` built with its default arguments lacks it, so scripting it fails", True
+            decided = sorted({d for conds in sites for c in conds if c.default is not None
+                              and c.default is not c.taken for d in c.decided_by})
+            by = f" ({', '.join(decided)})" if decided else ""
+            return f"{head}; built with the default arguments{by}, `{klass.name}` lacks it and scripting fails", True
         if default_sets:
             return f"{head}, as with the default arguments; scripting an instance built otherwise fails", False
         return f"{head}; scripting an instance built without it fails", False
