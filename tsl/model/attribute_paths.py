@@ -73,7 +73,8 @@ class _Walker:
         self.klass = klass
         self.result = InitPaths()
         self.stack: list[int] = []
-        self.defaults: dict[str, object] = {}
+        self.defaults: dict[str, object] = {}  # parameter (or `self.x` holding one) -> its default
+        self.aliases: dict[str, str] = {}  # `self.x` -> the parameter it holds
         self.top = None
 
     def run(self) -> InitPaths:
@@ -160,6 +161,8 @@ class _Walker:
         state = self._calls(node, state, conds, where)
         if state is None:
             return None, conds
+        if kind is ast.Assign and len(self.stack) == 1:
+            self._alias(node)
         for name in _assigned(node):
             state = state | {name}
             self.result.sites.setdefault(name, []).append(conds)
@@ -178,8 +181,8 @@ class _Walker:
         default = self._default(node.test, where)
         simple = _simple(node.test)
         decided = () if default is None else tuple(sorted(
-            f"{n.id}={self.defaults[n.id]!r}" for n in ast.walk(node.test)
-            if type(n) is ast.Name and n.id in self.defaults))
+            f"{name}={self.defaults[name]!r}" for name in map(self._name, ast.walk(node.test))
+            if name in self.defaults and not name.startswith("self.")))
         yes = conds + (Condition(text, True, default, simple, decided),)
         no = conds + (Condition(text, False, default, simple, decided),)
         body = self._block(node.body, state, yes, exits, where)
@@ -290,13 +293,35 @@ class _Walker:
         return _UNSET
 
     # -- conditions -------------------------------------------------------------------
-    def _default(self, test, where) -> Optional[bool]:
-        """The test's value when the class's own __init__ runs with its default arguments."""
-        if where is None or self.stack[-1:] != [id(self.program.method(self.klass, "__init__"))]:
-            return None
-        value = _evaluate(test, self.defaults)
-        return None if value is _UNSET else bool(value)
+    def _alias(self, node: ast.Assign) -> None:
+        """`self.x = param` in the class's own __init__: a test of self.x is a test of param."""
+        for target in node.targets:
+            if type(target) is ast.Attribute and type(target.value) is ast.Name and target.value.id == "self":
+                value = node.value
+                if type(value) is ast.Name and value.id in self.defaults:
+                    self.defaults["self." + target.attr] = self.defaults[value.id]
+                    self.aliases["self." + target.attr] = value.id
+                else:
+                    self.defaults.pop("self." + target.attr, None)
+                    self.aliases.pop("self." + target.attr, None)
 
+    def _name(self, node) -> str:
+        if type(node) is ast.Name:
+            return node.id
+        if type(node) is ast.Attribute and type(node.value) is ast.Name and node.value.id == "self":
+            return self.aliases.get("self." + node.attr, "")
+        return ""
+
+    def _default(self, test, where) -> Optional[bool]:
+        """The test's value when the class is built with its default arguments (in a helper or a
+        base's __init__, only `self.x` that holds a parameter of the class's own __init__ is known)."""
+        if where is None:
+            return None
+        names = self.defaults
+        if self.stack[-1:] != [id(self.program.method(self.klass, "__init__"))]:
+            names = {k: v for k, v in names.items() if k.startswith("self.")}
+        value = _evaluate(test, names)
+        return None if value is _UNSET else bool(value)
 
 def _defaults(node) -> dict:
     """Parameter -> its literal default, for the parameters that have one."""
@@ -334,6 +359,8 @@ def _evaluate(node, names: dict):
         return node.value
     if kind is ast.Name:
         return names.get(node.id, _UNSET)
+    if kind is ast.Attribute and type(node.value) is ast.Name and node.value.id == "self":
+        return names.get("self." + node.attr, _UNSET)
     if kind in (ast.Tuple, ast.List):
         items = [_evaluate(e, names) for e in node.elts]
         return _UNSET if any(i is _UNSET for i in items) else tuple(items)
