@@ -75,6 +75,7 @@ class _Walker:
         self.stack: list[int] = []
         self.defaults: dict[str, object] = {}  # parameter (or `self.x` holding one) -> its default
         self.aliases: dict[str, str] = {}  # `self.x` -> the parameter it holds
+        self.bound: list[dict] = []  # per inlined function: its parameters the call fixes
         self.top = None
 
     def run(self) -> InitPaths:
@@ -103,17 +104,21 @@ class _Walker:
             raise _Unreadable
         return found[0]
 
-    def _function(self, function: "FunctionInfo", state: frozenset, conds: tuple) -> Optional[frozenset]:
-        """Run function's body from state; what is set when it returns (None: it always raises)."""
+    def _function(self, function: "FunctionInfo", state: frozenset, conds: tuple,
+                  call: Optional[ast.Call] = None) -> Optional[frozenset]:
+        """Run function's body from state; what is set when it returns (None: it always raises).
+        call: where it is inlined; the literal arguments it passes decide tests on its parameters."""
         if id(function) in self.stack or len(self.stack) > 8:
             raise _Unreadable
         node = self._node(function)
         self.stack.append(id(function))
+        self.bound.append(_bound(node, call, "staticmethod" in function.decorators) if call is not None else {})
         exits: list[frozenset] = []
         try:
             after = self._block(node.body, state, conds, exits, self._defining_class(function))
         finally:
             self.stack.pop()
+            self.bound.pop()
         if after is not None:
             exits.append(after)
         if not exits:
@@ -173,6 +178,9 @@ class _Walker:
         if state is None:
             return None, conds
         truth = _constant(node.test)
+        if truth is None and self.bound and self.bound[-1]:
+            value = _evaluate(node.test, self.bound[-1])
+            truth = None if value is _UNSET else bool(value)
         if truth is True:
             return self._block(node.body, state, conds, exits, where), conds
         if truth is False:
@@ -229,7 +237,7 @@ class _Walker:
                 continue
             if target is None:
                 raise _Unreadable
-            state = self._function(target, state, conds)
+            state = self._function(target, state, conds, call)
             if state is None:
                 return None
         return state
@@ -322,6 +330,40 @@ class _Walker:
             names = {k: v for k, v in names.items() if k.startswith("self.")}
         value = _evaluate(test, names)
         return None if value is _UNSET else bool(value)
+
+def _bound(node, call: ast.Call, static: bool) -> dict:
+    """The parameters of node (a def) that call fixes: literal arguments, and literal defaults of
+    the ones it leaves out; none when it expands *args or **kwargs."""
+    arguments = node.args
+    if any(type(a) is ast.Starred for a in call.args) or any(k.arg is None for k in call.keywords):
+        return {}
+    positional = [*arguments.posonlyargs, *arguments.args]
+    passed = list(call.args)
+    if not static:
+        positional = positional[1:]
+        if type(call.func) is ast.Attribute and call.func.attr == "__init__" and type(call.func.value) is not ast.Call:
+            passed = passed[1:]  # Base.__init__(self, ...)
+    values, given = {}, set()
+    for parameter, value in zip(positional, passed):
+        given.add(parameter.arg)
+        values[parameter.arg] = value
+    if len(passed) > len(positional) and arguments.vararg is None:
+        return {}
+    for keyword in call.keywords:
+        given.add(keyword.arg)
+        values[keyword.arg] = keyword.value
+    found = {}
+    for name, value in values.items():
+        try:
+            found[name] = ast.literal_eval(value)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            continue
+    for name, default in _defaults(node).items():
+        if name not in given:
+            found[name] = default
+    rebound = {n.id for n in ast.walk(node) if type(n) is ast.Name and type(n.ctx) is ast.Store}
+    return {name: value for name, value in found.items() if name not in rebound}
+
 
 def _defaults(node) -> dict:
     """Parameter -> its literal default, for the parameters that have one."""
