@@ -420,7 +420,7 @@ def _evaluate(node, names: dict):
             return _UNSET
         try:
             return _COMPARE[type(node.ops[0])](left, right)
-        except Exception:
+        except (TypeError, ValueError):
             return _UNSET
     return _UNSET
 
@@ -440,7 +440,7 @@ def _simple(test) -> bool:
 def _text(walker: _Walker, node) -> str:
     try:
         return ast.unparse(node)
-    except Exception:
+    except (ValueError, RecursionError):
         return "a condition"
 
 

@@ -76,8 +76,9 @@ class Rule:
         pass
 
     def report(self, node: Union[cst.CSTNode, Span], message: Optional[str] = None, hint: Optional[str] = None,
-               fix: Optional[Fix] = None, chains: Optional[tuple] = None) -> None:
-        """chains: the ones the finding is about, when not every chain that reaches the function."""
+               fix: Optional[Fix] = None, chains: Optional[tuple] = None, severity: Optional[str] = None) -> None:
+        """chains: the ones the finding is about, when not every chain that reaches the function;
+        severity: this finding's, when not the rule's."""
         if self.emitted_only and self.ctx.compiled is not None and self._maybe_dropped(node):
             return
         position = node.range() if isinstance(node, Span) else self.ctx.file.position(node)
@@ -92,7 +93,7 @@ class Rule:
                 end_column=position.end.column + 1,
                 code=self.code,
                 name=self.name,
-                severity=self.severity,
+                severity=severity or self.severity,
                 message=message or self.message,
                 chains=chains,
                 hint=hint if hint is not None else (self.hint or None),

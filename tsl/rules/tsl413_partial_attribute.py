@@ -1,5 +1,6 @@
 import libcst as cst
 
+from tsl.finding import WARNING
 from tsl.frontend.reads import COMPILED_BODIES, INIT_ATTRIBUTES
 from tsl.model.attribute_paths import init_paths
 from tsl.model.emission import always_exits
@@ -21,6 +22,11 @@ class PartialAttribute(Rule):
     test `self.y is not None`), guard its use with `hasattr(self, 'y')`, or
     make the flag that guards it a constant (`Final` or `__constants__`) so the
     compiler drops the branch.
+
+    Where the default arguments take the path that sets it, the default
+    instance scripts: the finding is then a warning, not a blocker. A read that
+    no test guards is reported only when the default instance lacks it (eager
+    code fails there too on the instances that lack it).
     """
 
     code = "TSL413"
@@ -145,11 +151,13 @@ class PartialAttribute(Rule):
             return
         # say why for the owner of the first chain that fails
         first = self._chain_owner(chains[min(chains)], owner)
-        message, default_misses = self._message(first, name)
-        if not default_misses and not self._guarded(node):
+        message, default = self._message(first, name)
+        if default != "lacks" and not self._guarded(node):
             return  # eager needs it there too: the instances that lack it are broken anyway
         self.reported.add(name)
-        self.report(node, message=message, chains=tuple(chains[k] for k in sorted(chains)))
+        # the default construction scripts: a hazard for other ones, not a blocker
+        self.report(node, message=message, chains=tuple(chains[k] for k in sorted(chains)),
+                    severity=WARNING if default == "sets" else None)
 
     def _guarded(self, node: cst.CSTNode) -> bool:
         """node runs only when a test holds: in a branch, the right of and/or, or after an if that exits."""
@@ -216,14 +224,15 @@ class PartialAttribute(Rule):
                  if k.name == name and function in (m for c in program.mro(k) for m in c.methods.values())]
         return found[0] if len(found) == 1 else None
 
-    def _message(self, klass, name: str) -> tuple[str, bool]:
-        """The finding's message, and whether the default construction lacks the attribute."""
+    def _message(self, klass, name: str) -> tuple[str, str]:
+        """The finding's message, and what the default construction does: "lacks" or "sets" the
+        attribute, or "" when the defaults do not decide."""
         paths = init_paths(self.ctx.program, klass)
         sites = _merged(paths.sites[name])
         with_conditions = [s for s in sites if s]
         if not with_conditions:
-            return f"`self.{name}` is not set on every path of `__init__`; scripting an instance built " \
-                   "without it fails", False
+            return (f"`self.{name}` is not set on every path of `__init__`; scripting an instance built "
+                    "without it fails"), ""
         phrases = []
         for conds in with_conditions:
             phrase = " and ".join(_phrase(c) for c in conds)
@@ -238,10 +247,10 @@ class PartialAttribute(Rule):
             decided = sorted({d for conds in sites for c in conds if c.default is not None
                               and c.default is not c.taken for d in c.decided_by})
             by = f" ({', '.join(decided)})" if decided else ""
-            return f"{head}; built with the default arguments{by}, `{klass.name}` lacks it and scripting fails", True
+            return f"{head}; built with the default arguments{by}, `{klass.name}` lacks it and scripting fails", "lacks"
         if default_sets:
-            return f"{head}, as with the default arguments; scripting an instance built otherwise fails", False
-        return f"{head}; scripting an instance built without it fails", False
+            return f"{head}, as with the default arguments; scripting an instance built otherwise fails", "sets"
+        return f"{head}; scripting an instance built without it fails", ""
 
 
 def _merged(sites: list) -> list:
