@@ -1,12 +1,13 @@
 """Which attributes __init__ sets on every path (tsl.model.attribute_paths), class by class."""
 from __future__ import annotations
 
+import ast
 import textwrap
 
 import pytest
 
 from tsl.frontend.source import parse_source
-from tsl.model.attribute_paths import init_paths
+from tsl.model.attribute_paths import constructions, init_paths
 from tsl.model.index import build_index
 from tsl.model.program import Program
 
@@ -88,6 +89,15 @@ class Named(Base):
 
 class Inherits(Base):
     pass
+
+class Builds(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = Base(bias=True)
+        self._more()
+
+    def _more(self):
+        self.b = Base()
 '''
 
 
@@ -131,3 +141,10 @@ def test_conditions_and_defaults(program):
     # a base's __init__ runs with the arguments super() passes, not its defaults
     child = _paths(program, "Passes").sites["bias"]
     assert [[c.default for c in conds] for conds in child] == [[None]]
+
+
+def test_constructions_decide(program):
+    classes = program.indexes[0].classes
+    calls = constructions(program, classes["Builds"], classes["Base"])
+    assert [ast.unparse(c) for c in calls] == ["Base(bias=True)", "Base()"]
+    assert [("bias" in init_paths(program, classes["Base"], c).always) for c in calls] == [True, False]

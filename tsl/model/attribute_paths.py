@@ -18,7 +18,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
-from tsl.frontend.cpython_index import child_nodes
+from tsl.frontend.cpython_index import _full_name, child_nodes
 from tsl.model.self_attributes import view_of
 
 if TYPE_CHECKING:
@@ -54,13 +54,44 @@ class InitPaths:
         return self.readable and name in self.sites and name not in self.always
 
 
-def init_paths(program: "Program", klass: "ClassInfo") -> InitPaths:
-    """The paths of klass's `__init__` (cached per program)."""
+def init_paths(program: "Program", klass: "ClassInfo", call: Optional[ast.Call] = None) -> InitPaths:
+    """The paths of klass's `__init__` (cached per program); call: a construction `klass(...)`,
+    whose literal arguments (and the defaults of the ones it leaves out) decide tests."""
     cache = program.__dict__.setdefault("_tsl_init_paths", {})
-    found = cache.get(id(klass))
-    if found is None:
-        found = cache[id(klass)] = _Walker(program, klass).run()
-    return found
+    key = (id(klass), id(call))
+    found = cache.get(key)
+    if found is None or found[0] is not call:  # the call is kept, so that its id is not reused
+        found = cache[key] = (call, _Walker(program, klass, call).run())
+    return found[1]
+
+
+def constructions(program: "Program", parent: "ClassInfo", child: "ClassInfo") -> Optional[list]:
+    """The calls that build child in parent's `__init__` and the self.* helpers it calls (None: some
+    part cannot be read)."""
+    queue, seen, calls = [program.method(parent, "__init__")], set(), []
+    while queue:
+        function = queue.pop()
+        if function is None or id(function) in seen:
+            continue
+        seen.add(id(function))
+        view = view_of(function.file)
+        found = view.method(function) if view is not None else None
+        if found is None:
+            return None
+        node, scope = found
+        for sub in ast.walk(node):
+            if type(sub) is not ast.Call:
+                continue
+            func = sub.func
+            if type(func) is ast.Attribute and type(func.value) is ast.Name and func.value.id == "self":
+                queue.append(program.method(parent, func.attr))
+                continue
+            names = set(view.names(func, scope)) if type(func) in (ast.Name, ast.Attribute) else set()
+            if not names and type(func) in (ast.Name, ast.Attribute):
+                names = {_full_name(func)} - {None}
+            if names and program.lookup(names) is child:
+                calls.append(sub)
+    return calls
 
 
 class _Unreadable(Exception):
@@ -68,9 +99,10 @@ class _Unreadable(Exception):
 
 
 class _Walker:
-    def __init__(self, program: "Program", klass: "ClassInfo"):
+    def __init__(self, program: "Program", klass: "ClassInfo", call: Optional[ast.Call] = None):
         self.program = program
         self.klass = klass
+        self.call = call
         self.result = InitPaths()
         self.stack: list[int] = []
         self.defaults: dict[str, object] = {}  # parameter (or `self.x` holding one) -> its default
@@ -87,7 +119,7 @@ class _Walker:
             node = self._node(init)
             self.top = node
             self.defaults = _defaults(node)
-            after = self._function(init, frozenset(), ())
+            after = self._function(init, frozenset(), (), self.call)
         except (_Unreadable, RecursionError):
             self.result.readable = False
             return self.result

@@ -2,7 +2,7 @@ import libcst as cst
 
 from tsl.finding import WARNING
 from tsl.frontend.reads import COMPILED_BODIES, INIT_ATTRIBUTES
-from tsl.model.attribute_paths import init_paths
+from tsl.model.attribute_paths import constructions, init_paths
 from tsl.model.emission import always_exits
 from tsl.model.types import attributes, self_attribute
 from tsl.rules.base import Invalid, Rule, Valid
@@ -146,7 +146,7 @@ class PartialAttribute(Rule):
         if not program.is_module(owner) or self._none_guarded(node, name):
             return
         chains = {key: chain for key, chain in self.ctx.compiled.chains.items()
-                  if self._partial(self._chain_owner(chain, owner), name)}
+                  if self._chain_fails(chain, owner, name)}
         if not chains:
             return
         # say why for the owner of the first chain that fails
@@ -198,6 +198,37 @@ class PartialAttribute(Rule):
                         return True
             child, current = current, file.parent(current)
         return False
+
+    def _chain_fails(self, chain, owner, name: str) -> bool:
+        """The instance the chain scripts may lack name: its class sets it on some paths only, and
+        the module that builds it (the chain's last module step) does not pass arguments that set it."""
+        klass = self._chain_owner(chain, owner)
+        if not self._partial(klass, name):
+            return False
+        parent = self._chain_parent(chain)
+        if parent is None:
+            return True
+        program = self.ctx.program
+        calls = constructions(program, parent, klass)
+        if not calls:
+            return True
+        for call in calls:
+            built = init_paths(program, klass, call)
+            if not built.readable or name not in built.always:
+                return True
+        return False  # every construction sets it
+
+    def _chain_parent(self, chain):
+        """The class of the chain's last module step (the module whose __init__ built the owner)."""
+        steps = [step for step in chain if "." not in step.label]
+        if not steps:
+            return None
+        step = steps[-1]
+        for index in self.ctx.program.indexes:
+            for klass in index.classes.values():
+                if klass.file.relpath == step.path and klass.line == step.line and klass.name == step.label:
+                    return klass
+        return None
 
     def _partial(self, klass, name: str) -> bool:
         if klass is None:
