@@ -42,6 +42,18 @@ class Raises(nn.Module):
         else:
             raise ValueError(mode)
 
+class Complement(nn.Module):
+    def __init__(self, channels=(3, 4)):
+        super().__init__()
+        if channels[0] == channels[1]:
+            self.short = None
+        elif channels[0] != channels[1]:
+            self.short = nn.Identity()
+        if not channels:
+            self.after = 0
+        elif channels:
+            self.after = 1
+
 class Loose(nn.Module):
     def __init__(self, n=0):
         super().__init__()
@@ -117,6 +129,7 @@ def _paths(program: Program, name: str):
     ("Flag", {"a", "b"}, {"c"}),
     ("Early", set(), {"norm"}),
     ("Raises", {"act"}, set()),
+    ("Complement", {"short", "after"}, set()),
     ("Loose", {"last", "maybe", "inside"}, set()),
     ("Helper", {"conv"}, {"se"}),
     ("Base", {"w"}, {"bias"}),

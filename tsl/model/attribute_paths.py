@@ -213,6 +213,8 @@ class _Walker:
         if truth is None and self.bound and self.bound[-1]:
             value = _evaluate(node.test, self.bound[-1])
             truth = None if value is _UNSET else bool(value)
+        if truth is None:
+            truth = _known(node.test, conds)
         if truth is True:
             return self._block(node.body, state, conds, exits, where), conds
         if truth is False:
@@ -438,6 +440,11 @@ def _evaluate(node, names: dict):
     if kind in (ast.Tuple, ast.List):
         items = [_evaluate(e, names) for e in node.elts]
         return _UNSET if any(i is _UNSET for i in items) else tuple(items)
+    if kind is ast.Subscript and type(node.slice) is ast.Constant and type(node.slice.value) is int:
+        value = _evaluate(node.value, names)
+        if type(value) in (tuple, list) and -len(value) <= node.slice.value < len(value):
+            return value[node.slice.value]
+        return _UNSET
     if kind is ast.UnaryOp and type(node.op) is ast.Not:
         value = _evaluate(node.operand, names)
         return _UNSET if value is _UNSET else not value
@@ -455,6 +462,27 @@ def _evaluate(node, names: dict):
         except (TypeError, ValueError):
             return _UNSET
     return _UNSET
+
+
+_NEGATED = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn,
+            ast.NotIn: ast.In, ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE, ast.LtE: ast.Gt}
+
+
+def _known(test, conds: tuple) -> Optional[bool]:
+    """The test's value on a path whose conditions already decide it (`elif x != y` after `if x == y`)."""
+    text = ast.unparse(test)
+    if type(test) is ast.UnaryOp and type(test.op) is ast.Not:
+        negation = ast.unparse(test.operand)
+    elif type(test) is ast.Compare and len(test.ops) == 1 and type(test.ops[0]) in _NEGATED:
+        negation = ast.unparse(ast.Compare(test.left, [_NEGATED[type(test.ops[0])]()], test.comparators))
+    else:
+        negation = "not " + text if type(test) in (ast.Name, ast.Attribute) else None
+    for condition in conds:
+        if condition.text == text:
+            return condition.taken
+        if condition.text == negation:
+            return not condition.taken
+    return None
 
 
 def _constant(test) -> Optional[bool]:
