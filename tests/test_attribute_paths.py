@@ -108,8 +108,9 @@ class Builds(nn.Module):
         self.a = Base(bias=True)
         self._more()
 
-    def _more(self):
+    def _more(self, bias=True):
         self.b = Base()
+        self.c = Base(bias)
 '''
 
 
@@ -159,5 +160,5 @@ def test_conditions_and_defaults(program):
 def test_constructions_decide(program):
     classes = program.indexes[0].classes
     calls = constructions(program, classes["Builds"], classes["Base"])
-    assert [ast.unparse(c) for c in calls] == ["Base(bias=True)", "Base()"]
-    assert [("bias" in init_paths(program, classes["Base"], c).always) for c in calls] == [True, False]
+    assert [ast.unparse(c) for c, _ in calls] == ["Base(bias=True)", "Base()", "Base(bias)"]
+    assert [("bias" in init_paths(program, classes["Base"], c, d).always) for c, d in calls] == [True, False, True]

@@ -54,20 +54,22 @@ class InitPaths:
         return self.readable and name in self.sites and name not in self.always
 
 
-def init_paths(program: "Program", klass: "ClassInfo", call: Optional[ast.Call] = None) -> InitPaths:
+def init_paths(program: "Program", klass: "ClassInfo", call: Optional[ast.Call] = None,
+               outer: Optional[dict] = None) -> InitPaths:
     """The paths of klass's `__init__` (cached per program); call: a construction `klass(...)`,
-    whose literal arguments (and the defaults of the ones it leaves out) decide tests."""
+    whose literal arguments (and the defaults of the ones it leaves out) decide tests; outer: the
+    values of names it passes (the defaults of the function that holds the call)."""
     cache = program.__dict__.setdefault("_tsl_init_paths", {})
-    key = (id(klass), id(call))
+    key = (id(klass), id(call), outer is not None)
     found = cache.get(key)
     if found is None or found[0] is not call:  # the call is kept, so that its id is not reused
-        found = cache[key] = (call, _Walker(program, klass, call).run())
+        found = cache[key] = (call, _Walker(program, klass, call, outer).run())
     return found[1]
 
 
 def constructions(program: "Program", parent: "ClassInfo", child: "ClassInfo") -> Optional[list]:
-    """The calls that build child in parent's `__init__` and the self.* helpers it calls (None: some
-    part cannot be read)."""
+    """The calls that build child in parent's `__init__` and the self.* helpers it calls, each with
+    the literal defaults of the function that holds it (None: some part cannot be read)."""
     queue, seen, calls = [program.method(parent, "__init__")], set(), []
     while queue:
         function = queue.pop()
@@ -79,6 +81,7 @@ def constructions(program: "Program", parent: "ClassInfo", child: "ClassInfo") -
         if found is None:
             return None
         node, scope = found
+        defaults = _defaults(node)
         for sub in ast.walk(node):
             if type(sub) is not ast.Call:
                 continue
@@ -90,7 +93,7 @@ def constructions(program: "Program", parent: "ClassInfo", child: "ClassInfo") -
             if not names and type(func) in (ast.Name, ast.Attribute):
                 names = {_full_name(func)} - {None}
             if names and program.lookup(names) is child:
-                calls.append(sub)
+                calls.append((sub, defaults))
     return calls
 
 
@@ -99,10 +102,12 @@ class _Unreadable(Exception):
 
 
 class _Walker:
-    def __init__(self, program: "Program", klass: "ClassInfo", call: Optional[ast.Call] = None):
+    def __init__(self, program: "Program", klass: "ClassInfo", call: Optional[ast.Call] = None,
+                 outer: Optional[dict] = None):
         self.program = program
         self.klass = klass
         self.call = call
+        self.outer = outer
         self.result = InitPaths()
         self.stack: list[int] = []
         self.defaults: dict[str, object] = {}  # parameter (or `self.x` holding one) -> its default
@@ -144,7 +149,8 @@ class _Walker:
             raise _Unreadable
         node = self._node(function)
         self.stack.append(id(function))
-        self.bound.append(_bound(node, call, "staticmethod" in function.decorators) if call is not None else {})
+        outer = self.outer if call is self.call else None
+        self.bound.append(_bound(node, call, "staticmethod" in function.decorators, outer) if call is not None else {})
         exits: list[frozenset] = []
         try:
             after = self._block(node.body, state, conds, exits, self._defining_class(function))
@@ -365,36 +371,45 @@ class _Walker:
         value = _evaluate(test, names)
         return None if value is _UNSET else bool(value)
 
-def _bound(node, call: ast.Call, static: bool) -> dict:
-    """The parameters of node (a def) that call fixes: literal arguments, and literal defaults of
-    the ones it leaves out; none when it expands *args or **kwargs."""
+def _bound(node, call: ast.Call, static: bool, outer: Optional[dict] = None) -> dict:
+    """The parameters of node (a def) that call fixes: literal arguments (or names outer gives a
+    value), and the literal defaults of the ones it leaves out. Past a *args, positions are unknown;
+    with a **kwargs, so are the ones it leaves out."""
     arguments = node.args
-    if any(type(a) is ast.Starred for a in call.args) or any(k.arg is None for k in call.keywords):
-        return {}
+    outer = outer or {}
     positional = [*arguments.posonlyargs, *arguments.args]
     passed = list(call.args)
     if not static:
         positional = positional[1:]
         if type(call.func) is ast.Attribute and call.func.attr == "__init__" and type(call.func.value) is not ast.Call:
             passed = passed[1:]  # Base.__init__(self, ...)
+    starred = any(type(a) is ast.Starred for a in passed)
+    expanded = any(k.arg is None for k in call.keywords)
+    if not starred and len(passed) > len(positional) and arguments.vararg is None:
+        return {}
     values, given = {}, set()
     for parameter, value in zip(positional, passed):
+        if type(value) is ast.Starred:
+            break
         given.add(parameter.arg)
         values[parameter.arg] = value
-    if len(passed) > len(positional) and arguments.vararg is None:
-        return {}
     for keyword in call.keywords:
-        given.add(keyword.arg)
-        values[keyword.arg] = keyword.value
+        if keyword.arg is not None:
+            given.add(keyword.arg)
+            values[keyword.arg] = keyword.value
     found = {}
     for name, value in values.items():
+        if type(value) is ast.Name and value.id in outer:
+            found[name] = outer[value.id]
+            continue
         try:
             found[name] = ast.literal_eval(value)
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
             continue
-    for name, default in _defaults(node).items():
-        if name not in given:
-            found[name] = default
+    if not starred and not expanded:
+        for name, default in _defaults(node).items():
+            if name not in given:
+                found[name] = default
     rebound = {n.id for n in ast.walk(node) if type(n) is ast.Name and type(n.ctx) is ast.Store}
     return {name: value for name, value in found.items() if name not in rebound}
 

@@ -212,11 +212,11 @@ class PartialAttribute(Rule):
         calls = constructions(program, parent, klass)
         if not calls:
             return True
-        for call in calls:
-            built = init_paths(program, klass, call)
+        for call, defaults in calls:
+            built = init_paths(program, klass, call, defaults)
             if not built.readable or name not in built.always:
                 return True
-        return False  # every construction sets it
+        return False  # every construction sets it (where it passes the builder's parameters, with their defaults)
 
     def _chain_parent(self, chain):
         """The class of the chain's last module step (the module whose __init__ built the owner)."""
