@@ -6,9 +6,10 @@ import textwrap
 
 import pytest
 
+from tests.reference.libcst_index import build_index
+
 from tsl.frontend.source import parse_source
 from tsl.model.attribute_paths import constructions, init_paths
-from tsl.model.index import build_index
 from tsl.model.program import Program
 
 CODE = '''

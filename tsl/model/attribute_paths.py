@@ -76,7 +76,8 @@ def constructions(program: "Program", parent: "ClassInfo", child: "ClassInfo") -
         if function is None or id(function) in seen:
             continue
         seen.add(id(function))
-        view = view_of(function.file)
+        source = program.source(function)
+        view = view_of(source) if source is not None else None
         found = view.method(function) if view is not None else None
         if found is None:
             return None
@@ -135,7 +136,8 @@ class _Walker:
         return self.result
 
     def _node(self, function: "FunctionInfo"):
-        view = view_of(function.file)
+        source = self.program.source(function)
+        view = view_of(source) if source is not None else None
         found = view.method(function) if view is not None else None
         if found is None:
             raise _Unreadable
