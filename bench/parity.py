@@ -25,11 +25,10 @@ sys.path.insert(0, str(ROOT))
 
 from tsl.versions import installed_torch, parse_version  # never imports torch
 
-DEFAULT_SHARED = ROOT.parent / "shared" / "paritybench"
 
 
 def shared_folder(corpus: Path, shared: Path | None) -> Path:
-    for candidate in (shared, corpus, corpus.parent / "shared" / "paritybench", DEFAULT_SHARED):
+    for candidate in (shared, corpus):
         if candidate is not None and (candidate / "score.py").is_file() and (candidate / "labels.json").is_file():
             return candidate
     raise SystemExit("cannot find score.py and labels.json: pass --shared FOLDER")

@@ -76,13 +76,17 @@ class Rule:
         pass
 
     def report(self, node: Union[cst.CSTNode, Span], message: Optional[str] = None, hint: Optional[str] = None,
-               fix: Optional[Callable[[], Optional[Fix]]] = None) -> None:
-        """fix builds the finding's Fix (or None): it is called, at once, only when the run wants fixes."""
+               fix: Optional[Callable[[], Optional[Fix]]] = None, chains: Optional[tuple] = None,
+               severity: Optional[str] = None) -> None:
+        """fix builds the finding's Fix (or None): it is called, at once, only when the run wants fixes.
+        chains: the ones the finding is about, when not every chain that reaches the function;
+        severity: this finding's, when not the rule's."""
         if self.emitted_only and self.ctx.compiled is not None and self._maybe_dropped(node):
             return
         fix = fix() if fix is not None and self.ctx.fixes else None
         position = node.range() if isinstance(node, Span) else self.ctx.file.position(node)
-        chains = tuple(self.ctx.compiled.chains[key] for key in sorted(self.ctx.compiled.chains))
+        if chains is None:
+            chains = tuple(self.ctx.compiled.chains[key] for key in sorted(self.ctx.compiled.chains))
         self.ctx.findings.append(
             Finding(
                 path=self.ctx.file.relpath,
@@ -92,7 +96,7 @@ class Rule:
                 end_column=position.end.column + 1,
                 code=self.code,
                 name=self.name,
-                severity=self.severity,
+                severity=severity or self.severity,
                 message=message or self.message,
                 chains=chains,
                 hint=hint if hint is not None else (self.hint or None),
