@@ -1,4 +1,4 @@
-"""The suite runs from a fresh clone of this repository alone: nothing beside it (no shared/ sibling)."""
+"""The suite runs from a fresh clone of this repository alone: nothing beside it."""
 from __future__ import annotations
 
 import os
@@ -11,8 +11,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 RUN_FOLDERS = ("tests", "bench", "tools", ".ci")
-# a path into a folder beside the repository: "../shared", parent / "shared", ".../shared/..."
-OUTSIDE_PATH = re.compile(r"""\.\.[/\\]shared|["']shared["']|[/\\]shared[/\\]""")
+# a path out of the repository: "../x", REPO.parent, .parents[2], an absolute /work/ path
+OUTSIDE_PATH = re.compile(r"""\.\.[/\\]\w|\b(?:REPO|ROOT)\.parent\b|\.parents\[[2-9]\]|["']/work/""")
 
 
 def _outside_paths(root: Path) -> list[str]:
@@ -29,17 +29,17 @@ def _outside_paths(root: Path) -> list[str]:
 def test_the_pattern_finds_outside_paths(tmp_path):
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "t.py").write_text(
-        'A = REPO.parent / "shared" / "x.json"\nB = "../shared/x"\nC = "/work/shared/x"\n'
-        "# the shared step, shared by two tests\n")
+        'A = REPO.parent / "corpus" / "x.json"\nB = "../corpus/x"\nC = "/work/corpus/x"\n'
+        'D = Path(__file__).parent / "fixtures"  # inside: not flagged\n')
     assert [line.split(":")[1] for line in _outside_paths(tmp_path)] == ["1", "2", "3"]
 
 
 @pytest.mark.slow
-def test_a_fresh_clone_collects_without_a_shared_sibling(tmp_path):
+def test_a_fresh_clone_collects_alone(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "--quiet", str(REPO), str(clone)], env=env, check=True, capture_output=True)
-    assert not (tmp_path / "shared").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clone"]  # nothing beside it
     env["PYTHONPATH"] = str(clone)
     collected = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q"],
