@@ -77,24 +77,30 @@ def assigned_value(file: SourceFile, target: cst.CSTNode) -> tuple[bool, Optiona
     return False, None
 
 
-def global_kind(file: SourceFile, name: cst.Name) -> Optional[str]:
-    """If name reads a module-level variable holding a plain value, its type."""
+def global_values(file: SourceFile, name: cst.Name) -> Optional[list]:
+    """The values of the module-level assignments name reads; None unless each is a plain `NAME = value`."""
     scope = file.scope(name)
     if scope is None:
         return None
     accesses = [access for access in scope.accesses[name.value] if access.node is name]
-    if not accesses:
-        return None
-    referents = accesses[0].referents
+    referents = accesses[0].referents if accesses else ()
     if not referents:
         return None
-    found = set()
+    values = []
     for assignment in referents:
         if not isinstance(assignment.scope, GlobalScope) or not isinstance(assignment.node, cst.Name):
             return None
         plain, value = assigned_value(file, assignment.node)
-        kind = literal_kind(value, file) if plain else None
-        if kind is None:
+        if not plain:
             return None
-        found.add(kind)
-    return found.pop() if len(found) == 1 else "value"
+        values.append(value)
+    return values
+
+
+def global_kind(file: SourceFile, name: cst.Name) -> Optional[str]:
+    """If name reads a module-level variable holding a plain value, its type."""
+    values = global_values(file, name)
+    kinds = {literal_kind(value, file) for value in values} if values is not None else {None}
+    if None in kinds:
+        return None
+    return kinds.pop() if len(kinds) == 1 else "value"

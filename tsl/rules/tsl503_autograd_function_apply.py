@@ -1,11 +1,10 @@
 from typing import Optional
 
 import libcst as cst
-from libcst.metadata import GlobalScope
 
 from tsl.frontend.reads import COMPILED_BODIES, GLOBAL_DEFINITIONS
 from tsl.model.index import ClassInfo
-from tsl.model.values import assigned_value
+from tsl.model.values import global_values
 from tsl.rules.base import Invalid, Rule, Valid
 
 FUNCTION_BASES = frozenset({
@@ -125,15 +124,5 @@ class AutogradFunctionApply(Rule):
 
     def _global_alias(self, name: cst.Name) -> Optional[cst.BaseExpression]:
         """The value of the one module-level assignment name reads, if it is `X.apply`."""
-        scope = self.ctx.file.scope(name)
-        if scope is None:
-            return None
-        accesses = [access for access in scope.accesses[name.value] if access.node is name]
-        referents = accesses[0].referents if accesses else ()
-        if len(referents) != 1:
-            return None
-        assignment = next(iter(referents))
-        if not isinstance(assignment.scope, GlobalScope) or not isinstance(assignment.node, cst.Name):
-            return None
-        plain, value = assigned_value(self.ctx.file, assignment.node)
-        return value if plain and isinstance(value, cst.Attribute) else None
+        values = global_values(self.ctx.file, name)
+        return values[0] if values and len(values) == 1 and isinstance(values[0], cst.Attribute) else None
